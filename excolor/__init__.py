@@ -1,0 +1,1 @@
+"""excolor: concept-anchored representation engineering on a tiny RGB autoencoder."""

@@ -1,0 +1,425 @@
+"""Experiment parameters: the YAML schema, and errors that name the file, line and key.
+
+`load_experiment('params/ex-2.9.1.yaml')` is the only way parameters reach code. Everything
+is checked before any work starts: unknown keys (with the closest valid key), types, anchor
+lengths against the latent size, label and layer names, and the schedule file itself.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from excolor.color import ColorGrid, arange_cyclic
+from excolor.labels import QUANTITIES, LabelRule
+from excolor.schedule import KeyframeSchedule, ScheduleError
+
+
+class ConfigError(ValueError):
+    """Parameters that cannot be used; the message says where (file:line) and which key."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra='forbid', frozen=True)
+
+
+# ── grids ──────────────────────────────────────────────────────────────────────────────
+
+
+class Axis(Strict):
+    """`num` points from `start` to `stop` inclusive, keeping every `every`-th."""
+
+    start: float
+    stop: float
+    num: int = Field(gt=0)
+    every: int = Field(1, gt=0)
+
+    def values(self) -> np.ndarray:
+        return np.linspace(self.start, self.stop, self.num)[:: self.every]
+
+
+AxisSpec = Union[int, Axis]  # an int n: hue → n steps round the circle; others → linspace(0, 1, n)
+
+
+def _axis(spec: AxisSpec, cyclic: bool) -> np.ndarray:
+    if isinstance(spec, Axis):
+        return spec.values()
+    return arange_cyclic(1 / spec) if cyclic else np.linspace(0, 1, spec)
+
+
+class HsvGrid(Strict):
+    space: Literal['hsv']
+    h: AxisSpec
+    s: AxisSpec
+    v: AxisSpec
+
+    def build(self) -> ColorGrid:
+        return ColorGrid.from_hsv(_axis(self.h, True), _axis(self.s, False), _axis(self.v, False))
+
+
+class RgbGrid(Strict):
+    space: Literal['rgb']
+    r: AxisSpec
+    g: AxisSpec
+    b: AxisSpec
+    extra_points: list[tuple[float, float, float]] = []  # appended after the grid (e.g. RGB corners)
+
+    def build(self) -> ColorGrid:
+        return ColorGrid.from_rgb(_axis(self.r, False), _axis(self.g, False), _axis(self.b, False))
+
+
+Grid = Annotated[Union[HsvGrid, RgbGrid], Field(discriminator='space')]
+
+
+# ── data, labels, model ────────────────────────────────────────────────────────────────
+
+
+class LabelSpec(Strict):
+    quantity: Literal[tuple(QUANTITIES)]  # type: ignore[valid-type]
+    power: float = 1.0
+    scale: float = Field(1.0, ge=0, le=1)
+    mode: Literal['stochastic', 'exact'] = 'stochastic'
+
+    def rule(self) -> LabelRule:
+        return LabelRule(self.quantity, self.power, self.scale, self.mode)
+
+
+class DataSpec(Strict):
+    grid: Grid
+    sampling: Literal['bias', 'uniform']  # 'bias': the HSV grid's vibrancy-favouring weights
+    batch_size: int = Field(64, gt=0)
+    epoch_size: int | None = Field(None, gt=0)  # draws per epoch; default: one per point
+    labels: dict[str, LabelSpec] = {}
+
+
+class ModelSpec(Strict):
+    kind: Literal['ColorMLP', 'CNColorMLP']
+    latent: int = Field(gt=0)
+    codec: int = Field(16, gt=0)
+    nonlinear: int = Field(1, gt=0)
+    sigmoid_out: bool = False
+
+    @property
+    def layers(self) -> set[str]:
+        return {'encoder', 'decoder'} | ({'bottleneck'} if self.kind == 'CNColorMLP' else set())
+
+
+# ── regularizers ───────────────────────────────────────────────────────────────────────
+
+
+class _Reg(Strict):
+    name: str  # also the schedule column that weights it
+    layer: str
+    labels: list[str] | None = None  # None: every sample
+    phases: list[Literal['train', 'validate']] = ['train']  # 'validate': also logged (unweighted) in validation
+
+
+class AnchorSpec(_Reg):
+    term: Literal['Anchor', 'AngularAnchor']
+    anchor: list[float]
+
+
+class AntiAnchorSpec(_Reg):
+    term: Literal['AntiAnchor']
+    anchor: list[float]
+    hemi: bool = True
+
+
+class UnitaritySpec(_Reg):
+    term: Literal['Unitarity']
+
+
+class SeparateSpec(_Reg):
+    term: Literal['Separate']
+    power: float = 1.0
+    shift: bool = True
+
+
+class SubspaceSpec(_Reg):
+    term: Literal['AxisAlignedSubspace', 'Planarity']
+    dims: list[int] = [0, 1]
+    invert: bool = False
+
+
+RegularizerSpec = Annotated[Union[AnchorSpec, AntiAnchorSpec, UnitaritySpec, SeparateSpec, SubspaceSpec], Field(discriminator='term')]
+
+
+# ── training ───────────────────────────────────────────────────────────────────────────
+
+
+class ValidationSpec(Strict):
+    data: DataSpec
+    every: int = Field(gt=0)  # training batches between validation passes
+
+
+class TrainingSpec(Strict):
+    schedule: str  # CSV path, relative to the params file
+    data: DataSpec
+    validation: ValidationSpec | None = None
+    log_every: int = Field(50, gt=0)
+    # Upstream quirks, reproduced by default (see README, "Faithfulness"):
+    schedule_offset_quirk: bool = True  # batch j uses schedule step min(j, len − 2)
+    unscheduled_weight: float | None = 1.0  # weight of a regularizer with no schedule column; None: refuse
+
+
+class VariantSpec(Strict):
+    """A second model trained with the same seed: a different model and/or fewer regularizers."""
+
+    model: dict[str, Any] = {}  # overrides of `model`
+    without: list[str] = []  # regularizer names to drop
+
+
+# ── interventions and evaluation ───────────────────────────────────────────────────────
+
+
+class FalloffSpec(Strict):
+    a: float = Field(ge=0, le=1)  # cosine threshold
+    b: float = Field(ge=0, le=1)
+    power: float = Field(1.0, ge=0)
+
+
+class MapperSpec(Strict):
+    kind: Literal['bezier', 'linear']
+    a: float = Field(ge=0, lt=1)
+    b: float = Field(gt=0, le=1)
+
+
+class _Condition(Strict):
+    name: str
+    variants: list[str] | None = None  # which trained models it applies to; None: all
+
+
+class NoIntervention(_Condition):
+    kind: Literal['none']
+
+
+class SurgerySpec(_Condition):
+    kind: Literal['ablate', 'prune']
+    dims: list[int]
+    layer: str | None = None  # default: the model's latent layer
+
+
+class SuppressSpec(_Condition):
+    kind: Literal['suppress']
+    concept: list[float]
+    falloff: FalloffSpec
+    layer: str | None = None
+
+
+class RepelSpec(_Condition):
+    kind: Literal['repel']
+    concept: list[float]
+    mapper: MapperSpec
+    layer: str | None = None
+
+
+ConditionSpec = Annotated[Union[NoIntervention, SurgerySpec, SuppressSpec, RepelSpec], Field(discriminator='kind')]
+
+
+class EvaluationSpec(Strict):
+    loss_grid: Grid  # per-colour error curves, max and median error
+    slice_grid: Grid  # colour-patch figures
+    latent_grid: Grid  # latent plots and error-vs-similarity correlations
+    conditions: list[ConditionSpec]
+    correlations: dict[str, float] = {}  # condition name → power of the similarity
+    anchor_hsv: tuple[float, float, float] = (0.0, 1.0, 1.0)
+    score: str | None = None  # condition whose |r| ranks seeds (the 2.9.1 best-seed rule)
+
+
+class SeedRange(Strict):
+    start: int = Field(ge=0)
+    stop: int = Field(gt=0)
+
+
+class Experiment(Strict):
+    id: str
+    title: str
+    seed_notebook: str  # the earlier notebook this reproduces
+    model: ModelSpec
+    regularizers: list[RegularizerSpec]
+    training: TrainingSpec
+    variants: dict[str, VariantSpec] = {'main': VariantSpec()}
+    evaluation: EvaluationSpec
+    seeds: dict[str, Union[list[int], SeedRange]]
+    source: str = ''  # the params file (filled in by the loader)
+
+    @model_validator(mode='after')
+    def _profiles(self) -> Experiment:
+        for name in ('full', 'quick'):
+            if name not in self.seeds:
+                raise ValueError(f"seeds: missing profile {name!r}")
+        return self
+
+    def seeds_for(self, profile: str) -> list[int]:
+        if profile not in self.seeds:
+            raise ConfigError(f'{self.source}: seeds: no profile {profile!r} (have {sorted(self.seeds)})')
+        s = self.seeds[profile]
+        return list(range(s.start, s.stop)) if isinstance(s, SeedRange) else list(s)
+
+    @cached_property
+    def schedule(self) -> KeyframeSchedule:
+        return KeyframeSchedule.from_csv(Path(self.source).parent / self.training.schedule)
+
+    def train_config(self, variant: str | None = None) -> TrainConfig:
+        variant = variant or next(iter(self.variants))
+        v = self.variants[variant]
+        model = ModelSpec(**{**self.model.model_dump(), **v.model})
+        regs = [r for r in self.regularizers if r.name not in v.without]
+        return TrainConfig(self.id, variant, model, regs, self.training, self.schedule)
+
+
+class TrainConfig:
+    """Everything `train()` needs for one model: a frozen view onto an `Experiment` variant."""
+
+    def __init__(self, experiment: str, variant: str, model: ModelSpec, regularizers: list, training: TrainingSpec, schedule: KeyframeSchedule):
+        self.experiment, self.variant, self.model, self.regularizers = experiment, variant, model, regularizers
+        self.training, self.schedule = training, schedule
+
+    def __repr__(self) -> str:
+        return f'TrainConfig({self.experiment}/{self.variant}, {self.model.kind}({self.model.latent}), {len(self.regularizers)} regularizers, {self.schedule.length} steps)'
+
+
+# ── loading ────────────────────────────────────────────────────────────────────────────
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Parse and fully check a params file; raise `ConfigError` naming file, line and key."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise ConfigError(f'{path}: cannot read params file ({e.strerror})') from None
+    try:
+        raw = yaml.safe_load(text)
+        tree = yaml.compose(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, 'problem_mark', None)
+        line = f':{mark.line + 1}' if mark else ''
+        raise ConfigError(f'{path}{line}: not valid YAML ({getattr(e, "problem", e)})') from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f'{path}: expected a mapping of keys at the top level')
+    try:
+        exp = Experiment.model_validate({**raw, 'source': str(path)})
+    except ValidationError as e:
+        raise ConfigError('\n'.join(_describe(err, path, tree) for err in e.errors())) from None
+    problems = list(_cross_checks(exp))
+    if problems:
+        raise ConfigError('\n'.join(f'{path}:{_line(tree, loc)}: {_dotted(loc)}: {msg}' for loc, msg in problems))
+    try:
+        exp.schedule
+    except (ScheduleError, OSError) as e:
+        raise ConfigError(f'{path}:{_line(tree, ("training", "schedule"))}: training.schedule: {e}') from None
+    for msg in _schedule_checks(exp):
+        raise ConfigError(f'{path}:{_line(tree, ("training", "schedule"))}: training.schedule: {msg}')
+    return exp
+
+
+def _cross_checks(exp: Experiment):
+    """Checks that need more than one key: sizes, names and references."""
+    labels = set(exp.training.data.labels)
+    val_labels = set(exp.training.validation.data.labels) if exp.training.validation else set()
+    models = {name: ModelSpec(**{**exp.model.model_dump(), **v.model}) for name, v in exp.variants.items()}
+    k = exp.model.latent
+    for i, r in enumerate(exp.regularizers):
+        if r.layer not in exp.model.layers:
+            yield ('regularizers', i, 'layer'), f'unknown layer {r.layer!r} for {exp.model.kind} (have {sorted(exp.model.layers)})'
+        for j, lab in enumerate(r.labels or []):
+            if lab not in labels:
+                yield ('regularizers', i, 'labels', j), f'unknown label {lab!r}' + _suggest(lab, labels, 'training.data.labels defines')
+            if 'validate' in r.phases and exp.training.validation and lab not in val_labels:
+                yield ('regularizers', i, 'labels', j), f'label {lab!r} is validated but training.validation.data.labels does not define it'
+        if isinstance(r, (AnchorSpec, AntiAnchorSpec)) and len(r.anchor) != k:
+            yield ('regularizers', i, 'anchor'), f'has {len(r.anchor)} values but the latent size (model.latent) is {k}'
+        if isinstance(r, SubspaceSpec) and any(d >= k or d < 0 for d in r.dims):
+            yield ('regularizers', i, 'dims'), f'dims {r.dims} out of range for latent size {k}'
+    names = [r.name for r in exp.regularizers]
+    if len(set(names)) != len(names):
+        yield ('regularizers',), 'regularizer names must be unique (each is a schedule column)'
+    for vname, v in exp.variants.items():
+        for j, drop in enumerate(v.without):
+            if drop not in names:
+                yield ('variants', vname, 'without', j), f'no regularizer named {drop!r}' + _suggest(drop, names)
+        try:
+            ModelSpec(**{**exp.model.model_dump(), **v.model})
+        except ValidationError as e:
+            yield ('variants', vname, 'model'), e.errors()[0]['msg']
+    conds = [c.name for c in exp.evaluation.conditions]
+    for i, c in enumerate(exp.evaluation.conditions):
+        if isinstance(c, (SuppressSpec, RepelSpec)) and len(c.concept) != k:
+            yield ('evaluation', 'conditions', i, 'concept'), f'has {len(c.concept)} values but the latent size is {k}'
+        if isinstance(c, SurgerySpec) and any(d >= k or d < 0 for d in c.dims):
+            yield ('evaluation', 'conditions', i, 'dims'), f'dims {c.dims} out of range for latent size {k}'
+        for j, vn in enumerate(c.variants or []):
+            if vn not in models:
+                yield ('evaluation', 'conditions', i, 'variants', j), f'no variant {vn!r}' + _suggest(vn, models)
+        layer = getattr(c, 'layer', None)
+        if layer and layer not in exp.model.layers:
+            yield ('evaluation', 'conditions', i, 'layer'), f'unknown layer {layer!r}'
+    for name in exp.evaluation.correlations:
+        if name not in conds:
+            yield ('evaluation', 'correlations', name), f'no condition named {name!r}' + _suggest(name, conds)
+    if exp.evaluation.score and exp.evaluation.score not in exp.evaluation.correlations:
+        yield ('evaluation', 'score'), f'{exp.evaluation.score!r} has no correlation to rank by'
+
+
+def _schedule_checks(exp: Experiment):
+    sched = exp.schedule
+    if exp.training.unscheduled_weight is None:
+        for r in exp.regularizers:
+            if r.name not in sched.tracks:
+                yield f'{sched.source} has no column for regularizer {r.name!r}' + _suggest(r.name, sched.names)
+
+
+def _suggest(word: str, options, lead: str = 'valid') -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f"; did you mean {close[0]!r}?" if close else (f' ({lead}: {sorted(options)})' if options else '')
+
+
+def _all_fields() -> set[str]:
+    seen, todo = set(), [Strict]
+    while todo:
+        cls = todo.pop()
+        seen |= set(cls.model_fields)
+        todo += cls.__subclasses__()
+    return seen
+
+
+def _describe(err: dict, path: Path, tree: yaml.Node) -> str:
+    loc = tuple(err['loc'])
+    msg = err['msg']
+    if err['type'] == 'extra_forbidden':
+        msg = 'unknown key' + _suggest(str(loc[-1]), _all_fields() - {'source'})
+    elif err['type'] == 'union_tag_invalid':
+        msg = f"unknown {err['ctx']['discriminator']} {err['ctx']['tag']!r} (expected {err['ctx']['expected_tags']})"
+    elif 'input' in err and not isinstance(err['input'], (dict, list)):
+        msg += f' (got {err["input"]!r})'
+    return f'{path}:{_line(tree, loc)}: {_dotted(loc)}: {msg}'
+
+
+def _dotted(loc: tuple) -> str:
+    out = ''
+    for part in loc:
+        out += f'[{part}]' if isinstance(part, int) else (f'.{part}' if out else str(part))
+    return out
+
+
+def _line(tree: yaml.Node | None, loc: tuple) -> int:
+    """1-based line of the deepest YAML node that `loc` reaches (pydantic's union tags are skipped)."""
+    node, line = tree, (tree.start_mark.line + 1 if tree else 1)
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                continue
+            key, node = match
+            line = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+    return line

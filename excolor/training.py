@@ -1,0 +1,325 @@
+"""Training: a LightningModule for the anchored autoencoder, and `train(config, seed)`.
+
+Fast because the per-step work is only the model and the terms: batches are pre-drawn
+tensors (see `excolor.data`), the schedule is a pre-resolved table indexed by step, and
+metrics are handed to the logger every `log_every` steps instead of every step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import pandas as pd
+import torch
+from lightning.pytorch.loggers import Logger
+from lightning.pytorch.utilities import rank_zero_only
+from torch import Tensor, nn
+
+from excolor.config import DataSpec, ModelSpec, RgbGrid, TrainConfig
+from excolor.data import Batch, Batches, ColorDataset, ValidationDraws
+from excolor.models import CNColorMLP, ColorMLP, capture_outputs
+from excolor.objective import Objective
+from excolor.regularizers import TERMS, Regularizer
+
+log = logging.getLogger(__name__)
+
+CHUNK = 50  # optimizer steps per Lightning batch (see AnchoredAutoencoder)
+
+
+def build_model(spec: ModelSpec) -> nn.Module:
+    if spec.kind == 'ColorMLP':
+        return ColorMLP(spec.latent)
+    return CNColorMLP(spec.latent, k_codec=spec.codec, n_nonlinear=spec.nonlinear, sigmoid_out=spec.sigmoid_out)
+
+
+def build_regularizers(specs: list) -> list[Regularizer]:
+    regs = []
+    for s in specs:
+        params = s.model_dump(exclude={'name', 'layer', 'labels', 'phases', 'term'})
+        term = TERMS[s.term](**params)
+        labels = None if s.labels is None else {lab: 1.0 for lab in s.labels}
+        regs.append(Regularizer(s.name, term, s.layer, labels, train='train' in s.phases, validate='validate' in s.phases))
+    return regs
+
+
+def build_dataset(spec: DataSpec) -> ColorDataset:
+    grid = spec.grid.build()
+    rgb = grid.flat('color')
+    weights = grid.flat('bias') if spec.sampling == 'bias' else None
+    if isinstance(spec.grid, RgbGrid) and spec.grid.extra_points:
+        rgb = np.concatenate([rgb, np.asarray(spec.grid.extra_points)])
+        weights = None if weights is None else np.concatenate([weights, np.ones(len(spec.grid.extra_points))])
+    colors = torch.as_tensor(rgb, dtype=torch.float32)
+    w = None if weights is None else torch.as_tensor(weights, dtype=torch.float64)
+    rules = {name: lab.rule() for name, lab in spec.labels.items()}
+    return ColorDataset(colors, w, rules, spec.epoch_size or len(colors), spec.batch_size)
+
+
+def pick_device() -> torch.device:
+    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (model initialisation draws from torch's global RNG)."""
+    import random
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+class MemoryLogger(Logger):
+    """Keeps logged rows in memory; `frame()` gives the log, `write_csv()` saves it (atomically)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[dict] = []
+
+    @property
+    def name(self) -> str:
+        return 'excolor'
+
+    @property
+    def version(self) -> int:
+        return 0
+
+    @rank_zero_only
+    def log_hyperparams(self, params, *args, **kwargs) -> None:
+        pass
+
+    @rank_zero_only
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        self.rows.append({'step': step, **metrics})
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.rows)
+        if df.empty:
+            return df
+        return df.groupby('step', as_index=False).first()  # train and val rows of a step merge
+
+
+class AnchoredAutoencoder(L.LightningModule):
+    """Reconstruction loss plus scheduled, label-selected regularizers on named latent layers.
+
+    Lightning runs the loop (devices, validation schedule, logging, progress), but each item it
+    hands to `training_step` is a *chunk* of consecutive optimizer steps, which the module takes
+    itself (manual optimization, raw optimizer). A tiny model's step costs about as much as
+    Lightning's per-batch hooks, so amortising them over a chunk is what keeps Lightning within
+    reach of a plain torch loop. Results do not depend on the chunk size.
+    """
+
+    def __init__(self, model: nn.Module, regularizers: list[Regularizer], batches: Batches, weights: np.ndarray, lr: np.ndarray, log_every: int = 50):
+        super().__init__()
+        self.automatic_optimization = False
+        self.model = model
+        self.regularizers = regularizers
+        self.terms = nn.ModuleList(r.term for r in regularizers)  # buffers follow the device
+        self.objective = Objective(regularizers, weights)
+        self.batches = batches
+        self._lr = lr.tolist()
+        self.log_every = log_every
+        self.latents: dict[str, Tensor] = {}
+        self._hooks: list = []
+        self._last = len(self._lr) - 1
+        self.steps_done = 0
+
+    def __setattr__(self, name: str, value) -> None:
+        # Lightning sets this on every hook call; nn.Module.__setattr__ is slow.
+        if name == '_current_fx_name':
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
+    def on_fit_start(self) -> None:
+        layers = sorted({r.layer for r in self.regularizers})
+        self._hooks = capture_outputs(self.model, layers, self.latents)
+
+    def on_fit_end(self) -> None:
+        for h in self._hooks:
+            h.remove()
+        self._hooks = []
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        # fused: one kernel for all parameters; same maths as the default Adam, far less overhead
+        return torch.optim.Adam(self.model.parameters(), lr=1e-8, fused=True)
+
+    def transfer_batch_to_device(self, batch, device: torch.device, dataloader_idx: int):
+        return batch  # step ranges, or views of tensors that already live on the device
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.model(x)
+
+    def training_step(self, chunk: tuple[int, int], batch_idx: int) -> None:
+        opt = self.optimizers().optimizer  # the raw torch optimizer: no per-step hooks
+        for step in range(*chunk):
+            x, labels = self.batches[step]
+            log_now = (step + 1) % self.log_every == 0 or step == self._last
+            loss, recon, terms = self.objective(self.model(x), x, labels, self.latents, step, terms=log_now)
+            opt.zero_grad()
+            loss.backward()
+            for group in opt.param_groups:
+                group['lr'] = self._lr[step]
+            opt.step()
+            if log_now:
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(f'loss is {loss.item()} at step {step}; terms: { {k: v.item() for k, v in terms.items()} }')
+                metrics = {'train_loss': loss, 'train_recon': recon, **{f'train_{k}': v for k, v in terms.items()}}
+                self.logger.log_metrics({k: v.item() for k, v in metrics.items()} | {'lr': self._lr[step]}, step=step)
+        self.steps_done = chunk[1]
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+        x, labels = batch
+        recon = nn.functional.mse_loss(self.model(x), x)  # eval mode: clamped output
+        metrics = {'val_loss': recon, 'val_recon': recon}
+        for reg in self.regularizers:
+            if reg.validate:
+                term = reg.loss(self.latents[reg.layer], labels)
+                if term is not None:
+                    metrics[f'val_{reg.name}'] = term
+        self.logger.log_metrics({k: v.item() for k, v in metrics.items()}, step=self.steps_done - 1)
+
+
+class StepChunks:
+    """`(start, stop)` step ranges that Lightning hands to `training_step` one at a time.
+
+    A class, not a list: Lightning would read a list as several dataloaders.
+    """
+
+    def __init__(self, n_steps: int, size: int):
+        self.ranges = [(s, min(s + size, n_steps)) for s in range(0, n_steps, size)]
+
+    def __len__(self) -> int:
+        return len(self.ranges)
+
+    def __iter__(self):
+        return iter(self.ranges)
+
+
+@dataclass
+class TrainingResult:
+    """A trained model (eval mode, on the CPU), its training log and what the run saw."""
+
+    model: nn.Module
+    log: pd.DataFrame
+    label_counts: dict[str, int]
+    seconds: float
+    steps: int
+    seed: int
+    config: TrainConfig
+
+    def save_log(self, path: str | Path) -> None:
+        from excolor.files import atomic_write_text
+
+        atomic_write_text(path, self.log.to_csv(index=False))
+
+
+def schedule_tables(config: TrainConfig, regularizers: list[Regularizer], n_batches: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-batch regularizer weights `[n, R]` and learning rates `[n]`."""
+    sched, quirk = config.schedule, config.training.schedule_offset_quirk
+    cols = []
+    for r in regularizers:
+        if r.name in sched.tracks:
+            cols.append(sched.per_batch(r.name, n_batches, offset_quirk=quirk))
+        else:
+            log.warning('%s: regularizer %r has no schedule column; weight %s throughout', config.experiment, r.name, config.training.unscheduled_weight)
+            cols.append(np.full(n_batches, config.training.unscheduled_weight, dtype=np.float64))
+    weights = np.stack(cols, axis=1) if cols else np.zeros((n_batches, 0))
+    lr = sched.per_batch('lr', n_batches, offset_quirk=quirk) if 'lr' in sched.tracks else np.full(n_batches, 1e-8)
+    return weights, lr
+
+
+def prepare(config: TrainConfig, seed: int, device: torch.device) -> tuple[nn.Module, list[Regularizer], Batches, ValidationDraws | None]:
+    """Seeded model, regularizers and the whole pre-drawn data stream of one run."""
+    seed_everything(seed)
+    model = build_model(config.model)  # draws from the global RNG: first, as upstream
+    regs = build_regularizers(config.regularizers)
+    gen = torch.Generator().manual_seed(seed)
+    n = config.schedule.length
+    batches = build_dataset(config.training.data).draw(n, gen).to(device)
+    val = None
+    if config.training.validation:
+        val_gen = torch.Generator().manual_seed(seed + 1_000_003)
+        val = ValidationDraws(build_dataset(config.training.validation.data), val_gen, device)
+    return model, regs, batches, val
+
+
+def train(config: TrainConfig, seed: int, *, progress: bool | None = None, threads: int | None = 1, device: str | None = None) -> TrainingResult:
+    """Train one model for one seed; deterministic on the CPU for a given seed and config.
+
+    `threads=1` is fastest for these tiny models (and what the sweep runner uses); `None`
+    leaves torch's setting alone. `progress=None` shows a bar only on an interactive terminal.
+    """
+    t0 = time.perf_counter()
+    dev = torch.device(device) if device else pick_device()
+    old_threads = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        model, regs, batches, val = prepare(config, seed, dev)
+        weights, lr = schedule_tables(config, regs, len(batches))
+        module = AnchoredAutoencoder(model, regs, batches, weights, lr, config.training.log_every)
+        logger = MemoryLogger()
+        show = sys.stderr.isatty() if progress is None else progress
+        # Validation every `every` steps must fall on a chunk boundary.
+        size = math.gcd(CHUNK, config.training.validation.every) if val else CHUNK
+        work = StepChunks(len(batches), size)
+        with _quiet_lightning(not show):
+            trainer = L.Trainer(
+                max_epochs=1,
+                accelerator='gpu' if dev.type == 'cuda' else 'cpu',
+                devices=1,
+                logger=logger,
+                enable_checkpointing=False,
+                enable_model_summary=False,
+                enable_progress_bar=show,
+                num_sanity_val_steps=0,
+                val_check_interval=config.training.validation.every // size if val else None,
+                check_val_every_n_epoch=None if val else 1,
+                limit_val_batches=1 if val else 0,
+            )
+            trainer.fit(module, train_dataloaders=work, val_dataloaders=val)
+    finally:
+        torch.set_num_threads(old_threads)
+    model = module.model.cpu().eval()
+    return TrainingResult(model, logger.frame(), batches.label_counts(), time.perf_counter() - t0, len(batches), seed, config)
+
+
+@contextlib.contextmanager
+def _quiet_lightning(quiet: bool):
+    """Silence Lightning's start-up banners and its advice about DataLoader workers (we have none)."""
+    if not quiet:
+        yield
+        return
+    loggers = [logging.getLogger(n) for n in ('lightning.pytorch', 'lightning.fabric', 'pytorch_lightning')]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='.*(num_workers|does not have many workers|validation_step.*val_dataloader).*')
+        try:
+            yield
+        finally:
+            for lg, lvl in zip(loggers, levels):
+                lg.setLevel(lvl)
+
+
+def final_metrics(log: pd.DataFrame) -> dict[str, float]:
+    """Last logged value of every column (NaN-free), as the seeds' summaries report them."""
+    out = {}
+    for col in log.columns:
+        if col == 'step':
+            continue
+        s = log[col].dropna()
+        if len(s):
+            out[col] = float(s.iloc[-1])
+    return {k: v for k, v in out.items() if math.isfinite(v)}
