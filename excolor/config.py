@@ -396,7 +396,8 @@ def _describe(err: dict, path: Path, tree: yaml.Node) -> str:
     if err['type'] == 'extra_forbidden':
         msg = 'unknown key' + _suggest(str(loc[-1]), _all_fields() - {'source'})
     elif err['type'] == 'union_tag_invalid':
-        msg = f"unknown {err['ctx']['discriminator']} {err['ctx']['tag']!r} (expected {err['ctx']['expected_tags']})"
+        tags = [t.strip(" '") for t in err['ctx']['expected_tags'].split(',')]
+        msg = f"unknown {err['ctx']['discriminator'].strip(chr(39))} {err['ctx']['tag']!r}" + _suggest(err['ctx']['tag'], tags)
     elif 'input' in err and not isinstance(err['input'], (dict, list)):
         msg += f' (got {err["input"]!r})'
     return f'{path}:{_line(tree, loc)}: {_dotted(loc)}: {msg}'

@@ -279,6 +279,7 @@ def train(config: TrainConfig, seed: int, *, progress: bool | None = None, threa
                 accelerator='gpu' if dev.type == 'cuda' else 'cpu',
                 devices=1,
                 logger=logger,
+                log_every_n_steps=1,  # we hand rows to the logger ourselves
                 enable_checkpointing=False,
                 enable_model_summary=False,
                 enable_progress_bar=show,
@@ -305,7 +306,7 @@ def _quiet_lightning(quiet: bool):
     for lg in loggers:
         lg.setLevel(logging.WARNING)
     with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='.*(num_workers|does not have many workers|validation_step.*val_dataloader).*')
+        warnings.filterwarnings('ignore', message='.*(num_workers|does not have many workers|validation_step.*val_dataloader|LeafSpec).*')
         try:
             yield
         finally:
