@@ -1,0 +1,77 @@
+"""What an experiment notebook needs besides the science: where its outputs go, and how numbers reach the book.
+
+A notebook opens a `RunPage` with its papermill parameters; everything it saves (metrics,
+figures, tables, the training log) lands in the run folder, and every metric is glued so the
+paper can cite it as `{glue:text}` from the executed notebook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from excolor.config import Experiment, load_experiment
+from excolor.experiment import ExperimentRun, params_path, run_experiment, run_folder
+from excolor.files import atomic_write_json
+
+
+class RunPage:
+    """One experiment notebook executed for one seed, writing into its run folder."""
+
+    def __init__(self, experiment: str, profile: str, seed: int, out_dir: str = '', params_dir: str = ''):
+        self.experiment: Experiment = load_experiment(params_path(experiment, params_dir or None))
+        self.profile, self.seed = profile, int(seed)
+        self.out = Path(out_dir) if out_dir else run_folder(profile, experiment, self.seed)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.run_result: ExperimentRun | None = None
+
+    def describe(self) -> Markdown:
+        """The model, regularizers and schedule keyframes, as a Markdown block."""
+        e = self.experiment
+        lines = [f'**{e.title}** (`{e.id}`, seed {self.seed}, profile `{self.profile}`); reproduces `{e.seed_notebook}`.', '']
+        lines += ['| regularizer | term | layer | labels | phases |', '|---|---|---|---|---|']
+        for r in e.regularizers:
+            lines.append(f"| `{r.name}` | {r.term} | `{r.layer}` | {', '.join(r.labels) if r.labels else 'all samples'} | {', '.join(r.phases)} |")
+        keys = pd.DataFrame(e.schedule.keyframes()).set_index('STEP')
+        lines += ['', f'Schedule `{e.training.schedule}` ({e.schedule.length} steps), keyframes:', '', keys.to_markdown(floatfmt='.3g')]
+        return Markdown('\n'.join(lines))
+
+    def run(self, progress: bool | None = None) -> ExperimentRun:
+        """Train and evaluate every variant; save metrics and training logs; glue every metric."""
+        result = run_experiment(self.experiment, self.seed, progress=progress)
+        self.run_result = result
+        metrics = result.metrics()
+        atomic_write_json(self.out / 'metrics.json', metrics)
+        for v in result.variants.values():
+            v.training.save_log(self.out / 'logs' / f'{v.name}.csv')
+        glue_all(metrics)
+        return result
+
+    def figure(self, name: str, draw: Callable[..., Any], *args: Any, alt: str, **kwargs: Any):
+        """Draw a figure in light and dark, save PNGs and PDF under `figures/`, and show it."""
+        from excolor.figures import save_figure
+
+        return save_figure(lambda theme: draw(*args, theme=theme, **kwargs), self.out / 'figures' / name, alt)
+
+    def table(self, name: str, html: str, latex: str) -> HTML:
+        """Save a table as `tables/<name>.html` and `.tex`, and show the HTML."""
+        from excolor.tables import save_table
+
+        save_table(html, latex, self.out / 'tables' / name)
+        return HTML(html)
+
+
+def glue_all(metrics: dict[str, float]) -> None:
+    """Glue every number (without displaying it) for `{glue:text}` references from other pages."""
+    from myst_nb import glue
+
+    for key, value in metrics.items():
+        glue(key, value, display=False)
+
+
+def show(*objs: Any) -> None:
+    for obj in objs:
+        display(obj)
