@@ -232,6 +232,13 @@ class EvaluationSpec(Strict):
     score: str | None = None  # condition whose |r| ranks seeds (the 2.9.1 best-seed rule)
 
 
+class FigureSpec(Strict):
+    """Presentation only: which latent dimensions the projection figures show."""
+
+    latent_dims: list[tuple[int, int, int]] = [(1, 0, 2), (1, 2, 0), (1, 3, 0)]
+    stacked_dims: list[tuple[int, int, int]] = []  # the paper's stacked result figure (two views)
+
+
 class SeedRange(Strict):
     start: int = Field(ge=0)
     stop: int = Field(gt=0)
@@ -246,6 +253,7 @@ class Experiment(Strict):
     training: TrainingSpec
     variants: dict[str, VariantSpec] = {'main': VariantSpec()}
     evaluation: EvaluationSpec
+    figures: FigureSpec = FigureSpec()
     seeds: dict[str, Union[list[int], SeedRange]]
     source: str = ''  # the params file (filled in by the loader)
 
@@ -361,6 +369,9 @@ def _cross_checks(exp: Experiment):
         layer = getattr(c, 'layer', None)
         if layer and layer not in exp.model.layers:
             yield ('evaluation', 'conditions', i, 'layer'), f'unknown layer {layer!r}'
+    for i, dims in enumerate(exp.figures.latent_dims + exp.figures.stacked_dims):
+        if any(not 0 <= d < k for d in dims):
+            yield ('figures',), f'latent dimensions {list(dims)} out of range for latent size {k}'
     for name in exp.evaluation.correlations:
         if name not in conds:
             yield ('evaluation', 'correlations', name), f'no condition named {name!r}' + _suggest(name, conds)
