@@ -22,7 +22,8 @@ from excolor.evaluation import evaluate
 from excolor.files import atomic_write_json
 from excolor.models import capture_outputs
 from excolor.objective import Objective
-from excolor.training import prepare, schedule_tables, train
+from excolor.components import prepare, schedule_tables
+from excolor.training import train
 
 ROOT = Path(__file__).resolve().parent.parent
 

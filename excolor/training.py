@@ -1,8 +1,9 @@
 """Training: a LightningModule for the anchored autoencoder, and `train(config, seed)`.
 
 Fast because the per-step work is only the model and the terms: batches are pre-drawn
-tensors (see `excolor.data`), the schedule is a pre-resolved table indexed by step, and
-metrics are handed to the logger every `log_every` steps instead of every step.
+tensors (see `excolor.data`), the schedule is a pre-resolved table indexed by step,
+Lightning's per-batch hooks run once per chunk of steps, and metrics reach the logger every
+`log_every` steps.
 """
 
 from __future__ import annotations
@@ -24,58 +25,21 @@ from lightning.pytorch.loggers import Logger
 from lightning.pytorch.utilities import rank_zero_only
 from torch import Tensor, nn
 
-from excolor.config import DataSpec, ModelSpec, RgbGrid, TrainConfig
-from excolor.data import Batch, Batches, ColorDataset, ValidationDraws
-from excolor.models import CNColorMLP, ColorMLP, capture_outputs
+from excolor.components import prepare, schedule_tables
+from excolor.config import TrainConfig
+from excolor.data import Batch, Batches
+from excolor.files import atomic_write_text
+from excolor.models import capture_outputs
 from excolor.objective import Objective
-from excolor.regularizers import TERMS, Regularizer
+from excolor.regularizers import Regularizer
 
 log = logging.getLogger(__name__)
 
 CHUNK = 50  # optimizer steps per Lightning batch (see AnchoredAutoencoder)
 
 
-def build_model(spec: ModelSpec) -> nn.Module:
-    if spec.kind == 'ColorMLP':
-        return ColorMLP(spec.latent)
-    return CNColorMLP(spec.latent, k_codec=spec.codec, n_nonlinear=spec.nonlinear, sigmoid_out=spec.sigmoid_out)
-
-
-def build_regularizers(specs: list) -> list[Regularizer]:
-    regs = []
-    for s in specs:
-        params = s.model_dump(exclude={'name', 'layer', 'labels', 'phases', 'term'})
-        term = TERMS[s.term](**params)
-        labels = None if s.labels is None else {lab: 1.0 for lab in s.labels}
-        regs.append(Regularizer(s.name, term, s.layer, labels, train='train' in s.phases, validate='validate' in s.phases))
-    return regs
-
-
-def build_dataset(spec: DataSpec) -> ColorDataset:
-    grid = spec.grid.build()
-    rgb = grid.flat('color')
-    weights = grid.flat('bias') if spec.sampling == 'bias' else None
-    if isinstance(spec.grid, RgbGrid) and spec.grid.extra_points:
-        rgb = np.concatenate([rgb, np.asarray(spec.grid.extra_points)])
-        weights = None if weights is None else np.concatenate([weights, np.ones(len(spec.grid.extra_points))])
-    colors = torch.as_tensor(rgb, dtype=torch.float32)
-    w = None if weights is None else torch.as_tensor(weights, dtype=torch.float64)
-    rules = {name: lab.rule() for name, lab in spec.labels.items()}
-    return ColorDataset(colors, w, rules, spec.epoch_size or len(colors), spec.batch_size)
-
-
 def pick_device() -> torch.device:
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch (model initialisation draws from torch's global RNG)."""
-    import random
-
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 class MemoryLogger(Logger):
@@ -218,46 +182,15 @@ class TrainingResult:
     config: TrainConfig
 
     def save_log(self, path: str | Path) -> None:
-        from excolor.files import atomic_write_text
-
         atomic_write_text(path, self.log.to_csv(index=False))
 
 
-def schedule_tables(config: TrainConfig, regularizers: list[Regularizer], n_batches: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-batch regularizer weights `[n, R]` and learning rates `[n]`."""
-    sched, quirk = config.schedule, config.training.schedule_offset_quirk
-    cols = []
-    for r in regularizers:
-        if r.name in sched.tracks:
-            cols.append(sched.per_batch(r.name, n_batches, offset_quirk=quirk))
-        else:
-            log.warning('%s: regularizer %r has no schedule column; weight %s throughout', config.experiment, r.name, config.training.unscheduled_weight)
-            cols.append(np.full(n_batches, config.training.unscheduled_weight, dtype=np.float64))
-    weights = np.stack(cols, axis=1) if cols else np.zeros((n_batches, 0))
-    lr = sched.per_batch('lr', n_batches, offset_quirk=quirk) if 'lr' in sched.tracks else np.full(n_batches, 1e-8)
-    return weights, lr
-
-
-def prepare(config: TrainConfig, seed: int, device: torch.device) -> tuple[nn.Module, list[Regularizer], Batches, ValidationDraws | None]:
-    """Seeded model, regularizers and the whole pre-drawn data stream of one run."""
-    seed_everything(seed)
-    model = build_model(config.model)  # draws from the global RNG: first, as upstream
-    regs = build_regularizers(config.regularizers)
-    gen = torch.Generator().manual_seed(seed)
-    n = config.schedule.length
-    batches = build_dataset(config.training.data).draw(n, gen).to(device)
-    val = None
-    if config.training.validation:
-        val_gen = torch.Generator().manual_seed(seed + 1_000_003)
-        val = ValidationDraws(build_dataset(config.training.validation.data), val_gen, device)
-    return model, regs, batches, val
-
-
-def train(config: TrainConfig, seed: int, *, progress: bool | None = None, threads: int | None = 1, device: str | None = None) -> TrainingResult:
+def train(config: TrainConfig, seed: int, *, progress: bool | None = None, threads: int | None = 1, device: str | None = None, log_csv: str | Path | None = None) -> TrainingResult:
     """Train one model for one seed; deterministic on the CPU for a given seed and config.
 
     `threads=1` is fastest for these tiny models (and what the sweep runner uses); `None`
     leaves torch's setting alone. `progress=None` shows a bar only on an interactive terminal.
+    `log_csv` also writes the training log there (the log is always in the result).
     """
     t0 = time.perf_counter()
     dev = torch.device(device) if device else pick_device()
@@ -292,7 +225,10 @@ def train(config: TrainConfig, seed: int, *, progress: bool | None = None, threa
     finally:
         torch.set_num_threads(old_threads)
     model = module.model.cpu().eval()
-    return TrainingResult(model, logger.frame(), batches.label_counts(), time.perf_counter() - t0, len(batches), seed, config)
+    result = TrainingResult(model, logger.frame(), batches.label_counts(), time.perf_counter() - t0, len(batches), seed, config)
+    if log_csv:
+        result.save_log(log_csv)
+    return result
 
 
 @contextlib.contextmanager
