@@ -1,0 +1,48 @@
+"""The parameter schedule (semantics §6.6): regularizer weights above, learning rate below.
+
+Keyframe steps are marked with faint vertical lines and each track's own keyframes with
+dots, so the figure can be read against the schedule's CSV.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from excolor.figures.theme import Theme, accents
+from excolor.schedule import KeyframeSchedule
+
+LR = 'lr'
+
+
+def draw_tracks(ax: Axes, schedule: KeyframeSchedule, names: list[str], colors: list[str]) -> None:
+    steps = np.arange(schedule.length)
+    for name, color in zip(names, colors):
+        ax.plot(steps, schedule.values(name), color=color, linewidth=1.2, label=name)
+        keys = schedule.tracks[name].keys
+        ax.plot([k for k, _ in keys], [v for _, v in keys], 'o', color=color, markersize=3)
+    ax.margins(x=0.01, y=0.1)
+
+
+def mark_keyframes(ax: Axes, schedule: KeyframeSchedule, theme: Theme) -> None:
+    for step in sorted(set(schedule.steps)):
+        ax.axvline(step, color=theme.val('#0002', dark='#fff3'), linewidth=0.6, zorder=0)
+
+
+def plot_schedule(schedule: KeyframeSchedule, *, theme: Theme) -> Figure:
+    """Weights (every track but `lr`) over steps, with `lr` in a smaller panel below."""
+    weights = [n for n in schedule.names if n != LR]
+    panels = [p for p in (weights, [LR] if LR in schedule.tracks else []) if p]
+    fig, axs = plt.subplots(len(panels), 1, figsize=(9, 3), sharex=True, height_ratios=[3, 1][: len(panels)] if len(panels) == 2 else None, squeeze=False)
+    palette = accents()
+    for ax, names in zip(axs[:, 0], panels):
+        colors = [theme.foreground] if names == [LR] else [palette[i % len(palette)] for i in range(len(names))]
+        draw_tracks(ax, schedule, names, colors)
+        mark_keyframes(ax, schedule, theme)
+        ax.set_ylabel('LR' if names == [LR] else 'Weight')
+        if names != [LR]:
+            ax.legend(loc='upper left', bbox_to_anchor=(1.01, 1.0))
+    axs[-1, 0].set_xlabel('Step')
+    return fig

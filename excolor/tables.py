@@ -1,0 +1,274 @@
+"""Tables: per-colour errors and seed-sweep summaries, as HTML (for the book) and LaTeX (for the PDF).
+
+Both outputs of a table are made from the same DataFrame and the same number formatting, so
+the web page and the paper never disagree in the last digit: numbers are rounded here (three
+decimals; signed for changes) and siunitx only aligns them. LaTeX tables need the packages
+and the `\\swatch{RRGGBB}` macro of `LATEX_PREAMBLE`.
+
+Fixes over upstream (semantics §7, §9.10): `\\caption` comes before `\\label`, so references
+point at the table; swatch hex digits are rounded (0.5 → 80), not truncated (→ 7F); a change
+that rounds to zero is written `0.000`, without a sign that would only report float noise.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import to_hex
+from pandas.api.types import is_numeric_dtype
+from pandas.io.formats.style import Styler
+
+from excolor.files import atomic_write_text
+
+LATEX_PREAMBLE = Path(__file__).resolve().parent / 'latex' / 'preamble.tex'
+
+DELTA = '-delta'  # suffix of a column holding a change relative to the baseline
+BOOTSTRAP_SEED = 0
+BOOTSTRAP_RESAMPLES = 2000
+CONFIDENCE = 0.95
+
+_LATEX_SPECIAL = {'&': r'\&', '%': r'\%', '$': r'\$', '#': r'\#', '_': r'\_', '{': r'\{', '}': r'\}', '~': r'\textasciitilde{}', '^': r'\textasciicircum{}', '\\': r'\textbackslash{}'}
+_NUMBER_CSS = 'text-align: right; font-variant-numeric: tabular-nums'
+
+
+# ── number formats (shared by HTML and LaTeX) ──────────────────────────────────────────
+
+
+def fixed(x: float, places: int = 3) -> str:
+    return '–' if not math.isfinite(x) else f'{x:.{places}f}'
+
+
+def signed(x: float, places: int = 3) -> str:
+    """`+0.333`, `-0.012`; `0.000` (no sign) when the change rounds to zero."""
+    if not math.isfinite(x):
+        return '–'
+    text = f'{x:+.{places}f}'
+    return text[1:] if float(text) == 0 else text
+
+
+def significant(x: float, digits: int = 3) -> str:
+    return '–' if not math.isfinite(x) else f'{x:.{digits}g}'
+
+
+def latex_escape(text: str) -> str:
+    return ''.join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def hex_rgb(rgb: tuple[float, float, float]) -> str:
+    """`RRGGBB` (upper case, no `#`), each channel rounded to 0…255."""
+    return to_hex(np.clip(rgb, 0, 1)).lstrip('#').upper()
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _numbers_right(st: Styler, columns: list[str]) -> Styler:
+    """Right-align numeric columns in equal-width digits (one CSS rule per column, not per cell)."""
+    rules = {c: [{'selector': 'td', 'props': _NUMBER_CSS}, {'selector': 'th', 'props': 'text-align: right'}] for c in columns}
+    st = st.set_table_styles([{'selector': 'td, th', 'props': 'padding: 0.15em 0.6em'}], overwrite=False)
+    return st.set_table_styles(rules, overwrite=False)
+
+
+# ── per-colour error table ─────────────────────────────────────────────────────────────
+
+
+def named_color_table(named: pd.DataFrame) -> pd.DataFrame:
+    """`Evaluation.named_table()` → `color`, `rgb`, `baseline` and one `<condition>-delta` per other condition.
+
+    The baseline is the first condition column; `attrs['baseline']` keeps its name.
+    """
+    conditions = [c for c in named.columns if c not in ('name', 'rgb', 'hsv') and not c.endswith(DELTA)]
+    if not conditions:
+        raise ValueError('the named-colour table has no condition columns')
+    base = conditions[0]
+    out = pd.DataFrame({'color': named['name'].map(_sentence), 'rgb': named['rgb'], 'baseline': named[base].astype(float)})
+    for c in conditions[1:]:
+        out[c + DELTA] = named[c + DELTA].astype(float)
+    out.attrs['baseline'] = base
+    return out.reset_index(drop=True)
+
+
+def _header(col: str) -> str:
+    if col == 'rgb':
+        return ''
+    if col.endswith(DELTA):
+        return 'Δ\u00a0' + _sentence(col[: -len(DELTA)])  # no break between Δ and its name
+    return _sentence(col)
+
+
+def _swatch_html(rgb: tuple[float, float, float]) -> str:
+    return f'<span style="display:inline-block;width:1em;height:1em;vertical-align:middle;background-color:#{hex_rgb(rgb).lower()};border:1px solid #8888"></span>'
+
+
+def style_named_colors(df: pd.DataFrame) -> Styler:
+    """HTML: a swatch per colour, errors to 3 decimals, changes signed; no index."""
+    numeric = [c for c in df.columns if is_numeric_dtype(df[c])]
+    deltas = [c for c in numeric if c.endswith(DELTA)]
+    st = Styler(df, uuid='excolor-named', cell_ids=False)
+    st = st.hide(axis='index').format_index(_header, axis=1)
+    st = st.format(_swatch_html, subset=['rgb'])
+    st = st.format(fixed, subset=[c for c in numeric if c not in deltas]).format(signed, subset=deltas)
+    return _numbers_right(st, numeric)
+
+
+def named_colors_latex(df: pd.DataFrame, caption: str, label: str) -> str:
+    """booktabs + siunitx: `Color` over name and swatch, `MSE` over the baseline, `Δ MSE` over the changes.
+
+    `caption` is LaTeX (not escaped); numbers are already rounded, siunitx only aligns them.
+    """
+    deltas = [c for c in df.columns if c.endswith(DELTA)]
+    top = [r'\multicolumn{2}{c}{Color}', '{MSE}']
+    rules = [r'\cmidrule(r){1-2}', r'\cmidrule(lr){3-3}']
+    if deltas:
+        top.append(rf'\multicolumn{{{len(deltas)}}}{{c}}{{$\Delta$ MSE}}')
+        rules.append(rf'\cmidrule(l){{4-{3 + len(deltas)}}}')
+    sub = ['', '', '{Baseline}'] + ['{' + latex_escape(_sentence(c[: -len(DELTA)])) + '}' for c in deltas]
+    body = [[latex_escape(r['color']), rf'\swatch{{{hex_rgb(r["rgb"])}}}', _tex(fixed(r['baseline']))] + [_tex(signed(r[c])) for c in deltas] for r in df.to_dict('records')]
+    columns = list(zip(*body)) if body else [()] * (3 + len(deltas))
+    spec = ['l', 'c', s_column(columns[2])] + [s_column(col, explicit_plus=True) for col in columns[3:]]
+    return _latex_table(spec, [' & '.join(top) + r' \\', ' '.join(rules), ' & '.join(sub) + r' \\'], body, caption, label)
+
+
+# ── seed-sweep summary ─────────────────────────────────────────────────────────────────
+
+
+def bootstrap_mean_ci(x: np.ndarray, *, resamples: int = BOOTSTRAP_RESAMPLES, confidence: float = CONFIDENCE, seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """Percentile bootstrap CI of the mean; the same data always gives the same interval."""
+    x = np.asarray(x, dtype=float)
+    if len(x) == 0:
+        return math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(resamples, len(x)))].mean(axis=1)
+    tail = (1 - confidence) / 2 * 100
+    lo, hi = np.percentile(means, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
+def summary_table(per_seed: pd.DataFrame) -> pd.DataFrame:
+    """One row per numeric metric: mean, std (ddof = 1), min, max and a 95 % bootstrap CI of the mean."""
+    rows = {}
+    for col in per_seed.columns:
+        if col == 'seed' or not is_numeric_dtype(per_seed[col]):
+            continue
+        x = per_seed[col].dropna().to_numpy(dtype=float)
+        lo, hi = bootstrap_mean_ci(x)
+        rows[col] = {
+            'mean': x.mean() if len(x) else math.nan,
+            'std': x.std(ddof=1) if len(x) > 1 else math.nan,
+            'min': x.min() if len(x) else math.nan,
+            'max': x.max() if len(x) else math.nan,
+            'ci_low': lo,
+            'ci_high': hi,
+        }
+    out = pd.DataFrame.from_dict(rows, orient='index', columns=['mean', 'std', 'min', 'max', 'ci_low', 'ci_high'])
+    out.index.name = 'metric'
+    out.attrs['n'] = len(per_seed)
+    return out
+
+
+SUMMARY_HEADERS = {'mean': 'Mean', 'std': 'SD', 'min': 'Min', 'max': 'Max', 'ci_low': '95% CI low', 'ci_high': '95% CI high'}
+
+
+def style_summary(df: pd.DataFrame) -> Styler:
+    """HTML: metrics as rows, three significant digits."""
+    st = Styler(df, uuid='excolor-summary', cell_ids=False)
+    st = st.format(significant).format_index(lambda c: SUMMARY_HEADERS.get(c, c), axis=1).hide(axis='index', names=True)
+    return _numbers_right(st, list(df.columns))
+
+
+def summary_latex(df: pd.DataFrame, caption: str, label: str) -> str:
+    """booktabs + siunitx; `95 % CI` spans its two bounds."""
+    cols = list(df.columns)
+    ci = [c for c in ('ci_low', 'ci_high') if c in cols]
+    plain = [c for c in cols if c not in ci]
+    header = ['{Metric}'] + ['{' + latex_escape(SUMMARY_HEADERS.get(c, c)) + '}' for c in plain]
+    head_rows = []
+    if len(ci) == 2 and cols[-2:] == ci:
+        first = len(plain) + 2
+        head_rows = [' & '.join([''] * (1 + len(plain)) + [r'\multicolumn{2}{c}{95\,\% CI}']) + r' \\', rf'\cmidrule(l){{{first}-{first + 1}}}']
+        header += ['{Low}', '{High}']
+    else:
+        header += ['{' + latex_escape(SUMMARY_HEADERS[c]) + '}' for c in ci]
+    body = [[latex_escape(metric)] + [_latex_number(v) for v in row] for metric, row in zip(df.index, df.to_numpy(dtype=float))]
+    columns = list(zip(*body)) if body else [()] * (1 + len(cols))
+    spec = ['l'] + [s_column(col) for col in columns[1:]]
+    return _latex_table(spec, head_rows + [' & '.join(header) + r' \\'], body, caption, label)
+
+
+def _latex_number(x: float) -> str:
+    return _tex(significant(x))
+
+
+def _tex(number: str) -> str:
+    """A formatted number for an S column; the missing-value dash must be braced text there."""
+    return '{--}' if number == '–' else number
+
+
+# ── LaTeX and files ────────────────────────────────────────────────────────────────────
+
+_NUMBER = re.compile(r'^([+-]?)(\d+)(?:\.(\d+))?(?:e([+-]?)(\d+))?$')
+
+
+def s_column(cells: Sequence[str], *, explicit_plus: bool = False) -> str:
+    """An siunitx `S` column whose `table-format` fits `cells` exactly (sign, digits, exponent).
+
+    Without a table-format, siunitx reserves a wide default and the table overflows the page.
+    """
+    parts = [m.groups() for m in map(_NUMBER.match, cells) if m]
+    if not parts:
+        return 'S'
+    sign = '+' if any(p[0] for p in parts) else ''
+    fmt = f'{sign}{max(len(p[1]) for p in parts)}'
+    decimals = max(len(p[2] or '') for p in parts)
+    if decimals:
+        fmt += f'.{decimals}'
+    if any(p[4] for p in parts):
+        fmt += 'e' + ('-' if any(p[3] for p in parts) else '') + str(max(len(p[4] or '') for p in parts))
+    options = f'table-format={fmt}' + (', retain-explicit-plus' if explicit_plus else '')
+    return f'S[{options}]'
+
+
+
+def _latex_table(spec: list[str], head: list[str], body: list[list[str]], caption: str, label: str) -> str:
+    """A floating booktabs table; body cells are padded so the source reads as columns."""
+    widths = [max(len(row[i]) for row in body) for i in range(len(spec))] if body else []
+    rows = [' & '.join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + r' \\' for row in body]
+    return '\n'.join(
+        [
+            r'\begin{table}',
+            r'\centering',
+            r'\setlength{\belowcaptionskip}{0.5\baselineskip}',  # the caption sits above the table
+            rf'\caption{{{caption}}}',
+            rf'\label{{{label}}}',
+            r'\begin{tabular}{@{}' + ' '.join(spec) + '@{}}',
+            r'\toprule',
+            *head,
+            r'\midrule',
+            *rows,
+            r'\bottomrule',
+            r'\end{tabular}',
+            r'\end{table}',
+        ]
+    ) + '\n'
+
+
+def table_paths(stem: str | Path) -> tuple[Path, Path]:
+    """`<stem>.html`, `<stem>.tex` (dots inside the stem are kept)."""
+    stem = Path(stem)
+    name = re.sub(r'\.(html|tex)$', '', stem.name)
+    return stem.with_name(f'{name}.html'), stem.with_name(f'{name}.tex')
+
+
+def save_table(styler_or_html: Styler | str, latex: str, stem: str | Path) -> tuple[Path, Path]:
+    """Write `<stem>.html` and `<stem>.tex` atomically; returns their paths."""
+    html_path, tex_path = table_paths(stem)
+    html = styler_or_html if isinstance(styler_or_html, str) else styler_or_html.to_html()
+    atomic_write_text(html_path, html)
+    atomic_write_text(tex_path, latex)
+    return html_path, tex_path
