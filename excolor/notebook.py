@@ -21,9 +21,9 @@ from excolor.files import atomic_write_json
 class RunPage:
     """One experiment notebook executed for one seed, writing into its run folder."""
 
-    def __init__(self, experiment: str, profile: str, seed: int, out_dir: str = '', params_dir: str = ''):
+    def __init__(self, experiment: str, profile: str, seed: int, out_dir: str = '', params_dir: str = '', figures: bool = True):
         self.experiment: Experiment = load_experiment(params_path(experiment, params_dir or None))
-        self.profile, self.seed = profile, int(seed)
+        self.profile, self.seed, self.figures = profile, int(seed), figures
         self.out = Path(out_dir) if out_dir else run_folder(profile, experiment, self.seed)
         self.out.mkdir(parents=True, exist_ok=True)
         self.run_result: ExperimentRun | None = None
@@ -51,9 +51,15 @@ class RunPage:
         return result
 
     def figure(self, name: str, draw: Callable[..., Any], *args: Any, alt: str, **kwargs: Any):
-        """Draw a figure in light and dark, save PNGs and PDF under `figures/`, and show it."""
+        """Draw a figure in light and dark, save PNGs and PDF under `figures/`, and show it.
+
+        With `figures=False` (a sweep's metrics-only runs) nothing is drawn: drawing costs more
+        than training these models, and only the seeds a page shows need pictures.
+        """
         from excolor.figures import save_figure
 
+        if not self.figures:
+            return Markdown(f'*Figure `{name}` is not drawn in metrics-only runs (`figures = False`).*')
         return save_figure(lambda theme: draw(*args, theme=theme, **kwargs), self.out / 'figures' / name, alt)
 
     def table(self, name: str, html: str, latex: str) -> HTML:
