@@ -1,0 +1,235 @@
+"""Fake but complete run folders: everything the book reads from `runs/`, without training anything.
+
+For the book's tests (assembly, the site test) and for trying a build in seconds. The folders
+follow the runner's contract (see `excolor.book`): per seed `notebook.ipynb` (executed-looking:
+papermill parameter cells, glued metrics, a light/dark figure, a table, some maths),
+`metrics.json`, `provenance.json`, `figures/`, `tables/`; per experiment `sweep/` with
+`sweep.ipynb`, `summary.json`, `figures/`, `tables/`.
+
+So that the real paper pages build against them, `cited_by_pages` reads what the pages cite
+from `_runs/` (glue keys, figure and table files) and the fakes provide exactly those, besides
+a realistic set of our metric keys. Numbers are made up (deterministic); pages say "fake".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from excolor.files import atomic_write_bytes, atomic_write_json, atomic_write_text
+
+GLUE_PREFIX = 'application/papermill.record/'
+STATS = ('mean', 'std', 'min', 'max', 'ci_low', 'ci_high', 'n')
+
+# Conditions per experiment (variant prefixes included), as excolor.evaluation names them.
+CONDITIONS: dict[str, dict[str, bool]] = {  # condition -> has a correlation with similarity
+    'ex-2.2': {'no_intervention': False, 'suppression': True, 'repulsion': True},
+    'ex-2.3': {'sigmoid_no_intervention': False, 'linear_no_intervention': False, 'linear_suppression': True, 'linear_repulsion': True},
+    'ex-2.9': {'no_intervention': False, 'ablated': True},
+    'ex-2.9.1': {'no_intervention': False, 'ablated': True, 'pruned': True, 'suppression': True},
+    'ex-2.10': {'with_unitarity_no_intervention': False, 'with_unitarity_ablated': True, 'without_unitarity_no_intervention': False, 'without_unitarity_ablated': True},
+}
+EXPERIMENTS = tuple(CONDITIONS)
+
+_GLUE_REF = re.compile(r'_runs/(?P<exp>[^/\s`]+)/(?P<page>representative|sweep)(?:\.ipynb)?::(?P<key>[A-Za-z0-9_]+)')
+_GLUE_DOC = re.compile(r'```\{glue\}\s+(?P<key>[A-Za-z0-9_]+)\s*\n(?:\s*:[^\n]*\n)*?\s*:doc:\s*\S*_runs/(?P<exp>[^/\s]+)/(?P<page>representative|sweep)')
+_FILE_REF = re.compile(r'_runs/(?P<exp>[^/\s`]+)/(?P<kind>figures|tables)/(?P<name>[^\s`)\]"\']+)')
+
+
+@dataclass
+class Cited:
+    """What pages cite from `_runs/`: glue keys per (experiment, page) and files per experiment."""
+
+    keys: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    figures: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    tables: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def cited_by_pages(pages: Iterable[Path]) -> Cited:
+    """Glue keys, figure stems and table files that Markdown pages reference under `_runs/`."""
+    cited = Cited()
+    for page in pages:
+        text = Path(page).read_text()
+        for m in (*_GLUE_REF.finditer(text), *_GLUE_DOC.finditer(text)):
+            cited.keys[(m['exp'], m['page'])].add(m['key'])
+        for m in _FILE_REF.finditer(text):
+            if m['kind'] == 'figures':
+                cited.figures[m['exp']].add(re.sub(r'(\.dark)?\.(\*|png|pdf|svg)$', '', m['name']))
+            else:
+                cited.tables[m['exp']].add(m['name'])
+    return cited
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256('/'.join(map(str, parts)).encode()).hexdigest()
+
+
+def fake_value(*parts: object) -> float:
+    """A made-up, deterministic number in [0, 1)."""
+    return int(_digest(*parts)[:12], 16) / 16**12
+
+
+def fake_metrics(experiment: str, seed: int) -> dict[str, float]:
+    """Plausible values for our metric keys (the same keys a real run writes, fewer named colours)."""
+    out: dict[str, float] = {'seed': float(seed)}
+    for cond, correlated in CONDITIONS.get(experiment, {'no_intervention': False, 'ablated': True}).items():
+        base = 1e-4 if 'no_intervention' in cond else 0.25
+        out[f'{cond}_max_mse'] = base * (1 + fake_value(experiment, seed, cond, 'max'))
+        out[f'{cond}_median_mse'] = base / 20 * (1 + fake_value(experiment, seed, cond, 'median'))
+        out[f'{cond}_mse_red'] = base * fake_value(experiment, seed, cond, 'red')
+        if correlated:
+            r = 0.85 + 0.14 * fake_value(experiment, seed, cond, 'r')
+            out.update({f'{cond}_r': r, f'{cond}_r2': r * r, f'{cond}_p': 0.0, f'{cond}_power': 3.0, f'{cond}_abs': r})
+    scored = [k for k in out if k.endswith('ablated_abs')] or [k for k in out if k.endswith('_abs')]
+    if scored:
+        out['score'] = out[scored[0]]
+    return out
+
+
+def summarize(per_seed: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """`summary.json`-style stats per metric (CI: mean ± 2 standard errors, good enough for fakes)."""
+    import statistics
+
+    out = {}
+    for key in per_seed[0]:
+        xs = [m[key] for m in per_seed]
+        mean, n = statistics.fmean(xs), len(xs)
+        std = statistics.stdev(xs) if n > 1 else None
+        half = 2 * std / n**0.5 if std is not None else None
+        out[key] = {'mean': mean, 'std': std, 'min': min(xs), 'max': max(xs), 'n': n,
+                    'ci_low': None if half is None else mean - half, 'ci_high': None if half is None else mean + half}
+    return out
+
+
+def fake_provenance(experiment: str, profile: str, seed: int | None) -> dict[str, Any]:
+    """Shaped like excolor.runs' provenance.json (the fields the reproducibility report reads)."""
+    parts = {'kind': 'seed' if seed is not None else 'summary', 'experiment': experiment, 'profile': profile, 'template': _digest('template', experiment),
+             'library': _digest('library'), **({'seed': seed, 'params': _digest('params', experiment)} if seed is not None else {})}
+    return {'key': _digest(parts), 'parts': parts, 'experiment': experiment, 'profile': profile, 'seed': seed, 'kind': parts['kind'],
+            'git': {'commit': '0' * 40, 'dirty': False}, 'wall_seconds': 1.0 + (seed or 0), 'fake': True}
+
+
+def glue_output(key: str, value: Any) -> nbformat.NotebookNode:
+    """What `myst_nb.glue(key, value, display=False)` leaves in a notebook."""
+    return new_output('display_data', data={GLUE_PREFIX + 'text/plain': repr(value)}, metadata={'scrapbook': {'name': key, 'mime_prefix': GLUE_PREFIX}})
+
+
+class _Figures:
+    """Draws one small light/dark figure once and writes its bytes under any name."""
+
+    def __init__(self) -> None:
+        self._bytes: tuple[bytes, bytes, bytes] | None = None
+
+    def write(self, folder: Path, stem: str, alt: str) -> nbformat.NotebookNode:
+        from excolor.figures.saving import FigureFiles, figure_paths
+
+        if self._bytes is None:
+            self._bytes = self._draw()
+        paths = figure_paths(folder / stem)
+        for path, data in zip(paths, self._bytes):
+            atomic_write_bytes(path, data)
+        data, metadata = FigureFiles(*paths, alt=alt, title=stem)._repr_mimebundle_()
+        return new_output('display_data', data=data, metadata=metadata)
+
+    @staticmethod
+    def _draw() -> tuple[bytes, bytes, bytes]:
+        import matplotlib.pyplot as plt
+
+        from excolor.figures.saving import save_figure
+
+        def draw(theme: Any) -> Any:
+            fig, ax = plt.subplots(figsize=(3, 1.5))
+            ax.plot([0, 1, 2], [0, 1, 0.5])
+            ax.set_title('fake figure')
+            return fig
+
+        with tempfile.TemporaryDirectory() as tmp:
+            files = save_figure(draw, Path(tmp) / 'fake', alt='A made-up line chart.')
+            return files.light.read_bytes(), files.dark.read_bytes(), files.pdf.read_bytes()
+
+
+def write_table(folder: Path, name: str) -> nbformat.NotebookNode:
+    """`tables/<name>` (`.html` and `.tex` when no suffix is given) and its notebook output."""
+    html = '<table><thead><tr><th>colour</th><th>MSE</th></tr></thead><tbody><tr><td>red</td><td>0.3</td></tr></tbody></table>'
+    tex = '\\begin{tabular}{lr}\n\\toprule\ncolour & MSE \\\\\n\\midrule\nred & 0.3 \\\\\n\\bottomrule\n\\end{tabular}\n'
+    m = re.fullmatch(r'(?P<stem>.+?)(?:\.(?P<suffix>html|tex))?', name)
+    stem, suffix = m['stem'], m['suffix'] or ''
+    for ext, text in (('html', html), ('tex', tex)):
+        if suffix in ('', ext):
+            atomic_write_text(folder / f'{stem}.{ext}', text)
+    return new_output('display_data', data={'text/html': html, 'text/plain': 'colour  MSE\nred     0.3'})
+
+
+def _notebook(title: str, parameters: dict[str, Any], glued: dict[str, Any], figure: nbformat.NotebookNode, tables: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
+    nb = new_notebook()
+    nb.metadata = {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}, 'language_info': {'name': 'python'}}
+    defaults = '\n'.join(f'{k} = {v!r}' for k, v in {k: type(v)() for k, v in parameters.items()}.items())
+    injected = '# Parameters\n' + '\n'.join(f'{k} = {v!r}' for k, v in parameters.items())
+    glue_cell = new_code_cell('glue_all(metrics)', execution_count=3, outputs=[glue_output(k, v) for k, v in glued.items()])
+    nb.cells = [
+        new_markdown_cell(f'# {title}\n\nA **fake** run for testing the book: no model was trained and every number is made up.'),
+        new_code_cell(defaults, metadata={'tags': ['parameters']}, execution_count=1),
+        new_code_cell(injected, metadata={'tags': ['injected-parameters']}, execution_count=2),
+        glue_cell,
+        new_markdown_cell('The error is compared with the similarity $s(c)^3$ of each colour $c$ to red:\n\n$$r = \\operatorname{corr}\\big(\\mathrm{MSE}(c),\\ s(c)^3\\big)$$'),
+        new_code_cell("page.figure('fake', ...)", execution_count=4, outputs=[figure]),
+        new_code_cell("page.table('fake', ...)", execution_count=5, outputs=tables),
+        new_code_cell("print('done')", execution_count=6, outputs=[new_output('stream', name='stdout', text='done\n')]),
+    ]
+    for i, cell in enumerate(nb.cells):
+        cell['id'] = f'cell-{i}'
+    return nb
+
+
+def write_fake_runs(
+    runs_dir: str | Path,
+    profile: str = 'quick',
+    *,
+    experiments: Iterable[str] = EXPERIMENTS,
+    seeds: Iterable[int] = (0, 1),
+    cited: Cited | None = None,
+) -> Path:
+    """Write `runs_dir/<profile>/<experiment>/{seed-NNN,sweep}/` for every experiment; returns the profile folder."""
+    cited = cited or Cited()
+    seeds = list(seeds)
+    profile_dir = Path(runs_dir) / profile
+    figures = _Figures()
+    for exp in experiments:
+        exp_dir = profile_dir / exp
+        per_seed = []
+        for seed in seeds:
+            run = exp_dir / f'seed-{seed:03d}'
+            metrics = fake_metrics(exp, seed)
+            metrics.update({k: fake_value(exp, seed, k) for k in cited.keys.get((exp, 'representative'), ()) if k not in metrics})
+            per_seed.append(metrics)
+            fig = figures.write(run / 'figures', f'{exp}-fake-results', alt=f'Fake results of {exp}, seed {seed}.')
+            tables = [write_table(run / 'tables', f'{exp}-fake-named-colours')]
+            params = {'experiment': exp, 'profile': profile, 'seed': seed, 'out_dir': str(run)}
+            nb = _notebook(f'{exp}, seed {seed} (fake)', params, metrics, fig, tables)
+            atomic_write_text(run / 'notebook.ipynb', nbformat.writes(nb))
+            atomic_write_json(run / 'metrics.json', metrics)
+            atomic_write_json(run / 'provenance.json', fake_provenance(exp, profile, seed))
+        sweep = exp_dir / 'sweep'
+        stats = summarize(per_seed)
+        best = max(seeds, key=lambda s: per_seed[seeds.index(s)].get('score', 0))
+        glued: dict[str, Any] = {f'{m}_{s}': v[s] for m, v in stats.items() for s in STATS if v[s] is not None}
+        glued.update({'best_seed': best, 'representative_seed': seeds[0], 'n_seeds': len(seeds)})
+        glued.update({k: fake_value(exp, 'sweep', k) for k in cited.keys.get((exp, 'sweep'), ()) if k not in glued})
+        fig = figures.write(sweep / 'figures', f'{exp}-fake-sweep', alt=f'Fake sweep of {exp}.')
+        for stem in sorted(cited.figures.get(exp, ())):
+            figures.write(sweep / 'figures', stem, alt=f'Fake figure {stem}.')
+        tables = [write_table(sweep / 'tables', f'{exp}-fake-sweep')] + [write_table(sweep / 'tables', t) for t in sorted(cited.tables.get(exp, ()))]
+        nb = _notebook(f'{exp}: summary over seeds (fake)', {'experiment': exp, 'profile': profile}, glued, fig, tables)
+        atomic_write_text(sweep / 'sweep.ipynb', nbformat.writes(nb))
+        atomic_write_json(sweep / 'summary.json', {'metrics': stats, 'best_seed': best, 'representative_seed': seeds[0], 'seeds': seeds, 'experiment': exp, 'profile': profile})
+        atomic_write_json(sweep / 'provenance.json', fake_provenance(exp, profile, None))
+    return profile_dir

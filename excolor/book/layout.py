@@ -1,0 +1,61 @@
+"""Where the book's parts live, and which experiments its table of contents asks for."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+RUNS_DIR = Path(os.environ.get('EXCOLOR_RUNS') or ROOT / 'runs').absolute()  # as excolor.runs decides
+GENERATED = Path('book') / '_runs'  # relative to a book root
+REPORT_TEMPLATES = Path('book') / 'report'
+PUBLISHED = Path('book') / 'data' / 'published.yaml'
+MATHJAX = Path('_vendor') / 'mathjax'
+BENCH = Path('_build') / 'bench.json'
+REPORTS = ('reproduction', 'reproducibility')
+
+_RUN_PAGE = re.compile(r'^book/_runs/(?P<experiment>[^/]+)/(?:representative|sweep)(?:\.ipynb)?$')
+
+
+def toc_files(toc: dict) -> list[str]:
+    """Every `file:` entry of a jb-book table of contents, in order (root first)."""
+    out = [toc['root']] if 'root' in toc else []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if 'file' in node:
+                out.append(node['file'])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != 'root'})
+    return out
+
+
+def experiments_in_toc(toc_path: str | Path) -> list[str]:
+    """The experiments whose run pages (`book/_runs/<experiment>/…`) the book lists, in order."""
+    found: list[str] = []
+    for entry in toc_files(yaml.safe_load(Path(toc_path).read_text())):
+        m = _RUN_PAGE.match(entry)
+        if m and m['experiment'] not in found and m['experiment'] != 'report':
+            found.append(m['experiment'])
+    return found
+
+
+def book_sources(root: str | Path) -> list[Path]:
+    """The files that define the book (config, toc, pages, report templates, data), relative to `root`;
+    not the generated `book/_runs/` or any build output."""
+    root = Path(root)
+    files = [Path(n) for n in ('_config.yml', '_toc.yml') if (root / n).is_file()]
+    for path in sorted((root / 'book').rglob('*')):
+        rel = path.relative_to(root)
+        generated = rel.parts[1] in ('_runs', '_build')
+        if path.is_file() and not generated and not any(part.startswith('.') for part in rel.parts):
+            files.append(rel)
+    return files

@@ -1,0 +1,99 @@
+"""Sphinx additions for the book, loaded from `_config.yml` (`sphinx.extra_extensions`).
+
+- Figures follow the reader's theme. A page image `…/figures/<name>.*` (or `.png`) whose
+  `<name>.dark.png` exists becomes a light/dark pair (classes `only-light` / `only-dark`, which the
+  theme shows one at a time); builders other than HTML keep only the light (or vector) image.
+  The pair is wrapped in one element so the theme's `.only-dark ~ figcaption` rule, meant for
+  separate figures, does not hide the caption.
+- Dark figures in dark mode get no light backdrop (`static/excolor-book.css`).
+- sphinx-thebe 0.3.1 registers its inline configuration script (`const THEBE_JS_URL = …`) in a
+  way Sphinx 7.4 does not see as a duplicate, so every page declared the constant twice and the
+  browser logged a SyntaxError; repeated scripts are dropped per page.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+STATIC = Path(__file__).resolve().parent / 'static'
+PAIR = 'excolor-themed-image'
+
+
+def dark_variant(uri: str, abs_path: str) -> str | None:
+    """`x.dark.png` beside the image `x.*` / `x.png`, as a URI like `uri`; None if there is none."""
+    for suffix in ('.*', '.png'):
+        stem = uri[: -len(suffix)]
+        if uri.endswith(suffix) and not stem.endswith('.dark') and os.path.isfile(abs_path[: -len(suffix)] + '.dark.png'):
+            return stem + '.dark.png'
+    return None
+
+
+def pair_dark_images(app: Any, doctree: nodes.document) -> None:
+    """Before images are collected: give each image with a dark sibling a dark twin."""
+    env = app.env
+    for image in list(doctree.findall(nodes.image)):
+        uri = image.get('uri', '')
+        if '://' in uri or uri.startswith('data:') or (isinstance(image.parent, nodes.container) and PAIR in image.parent['classes']):
+            continue
+        _, abs_path = env.relfn2path(uri, env.docname)
+        dark_uri = dark_variant(uri, abs_path)
+        if dark_uri is None:
+            continue
+        dark = image.deepcopy()
+        dark['uri'] = dark_uri
+        dark['classes'] = [*image['classes'], 'only-dark']
+        dark['ids'] = []
+        image['classes'] = [*image['classes'], 'only-light']
+        pair = nodes.container(classes=[PAIR])
+        image.parent.replace(image, pair)  # not replace_self: it would copy the image's classes onto the pair
+        pair += [image, dark]
+
+
+class KeepLightImageOnly(SphinxPostTransform):
+    """Outside HTML, a light/dark pair is just its light image (the PDF is printed on white)."""
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        if self.app.builder.format == 'html':
+            return
+        for pair in list(self.document.findall(lambda n: isinstance(n, nodes.container) and PAIR in n['classes'])):
+            light = next(c for c in pair.children if 'only-light' in c['classes'])
+            light['classes'] = [c for c in light['classes'] if c != 'only-light']
+            pair.parent.replace(pair, light)
+
+
+def _script_key(js: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
+    attrs = getattr(js, 'attributes', {}) or {}
+    return os.fspath(getattr(js, 'filename', js) or ''), tuple(sorted((k, str(v)) for k, v in attrs.items()))
+
+
+def dedupe_scripts(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    """Keep the first of identical `<script>` entries (same source and attributes, inline body included)."""
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    unique = []
+    for js in context.get('script_files', []):
+        key = _script_key(js)
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    context['script_files'] = unique
+
+
+def _add_static(app: Any) -> None:
+    if app.builder.format == 'html':
+        app.config.html_static_path.append(str(STATIC))
+        app.add_css_file('excolor-book.css')
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect('builder-inited', _add_static)
+    app.connect('doctree-read', pair_dark_images, priority=400)  # before Sphinx collects images (500)
+    app.connect('html-page-context', dedupe_scripts, priority=900)
+    app.add_post_transform(KeepLightImageOnly)
+    return {'parallel_read_safe': True, 'parallel_write_safe': True}

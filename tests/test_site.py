@@ -1,0 +1,328 @@
+"""The built site, in a real browser: no console errors, images load, links resolve, glue is
+resolved, MathJax comes from our own server, and dark mode shows the dark figures.
+
+The site is built with `python -m excolor.book --profile quick` from a scratch copy of the book
+sources under `_build/site-test/`, never over the real `_build/html`:
+- by default from FAKE but complete runs (excolor.book.fake_runs: no training, seconds);
+- from real runs if `EXCOLOR_SITE_RUNS` names a runs folder (holding `quick/`, or the profile
+  named by `EXCOLOR_SITE_PROFILE`); if the repository's own `_build/html` is a build of that
+  profile newer than those runs, it is checked as is (CI: after `make book`).
+A scratch build is reused while its inputs (book sources, the book code, the runs) are unchanged.
+
+Chromium is Debian's (`apt-get install chromium`), driven by Playwright; never `playwright install`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+
+from excolor.book.build import build_book
+from excolor.book.fake_runs import cited_by_pages, write_fake_runs
+from excolor.book.layout import BENCH, MATHJAX, ROOT, book_sources
+from excolor.book.mathjax import vendor_mathjax
+
+pytestmark = pytest.mark.site
+
+CHROMIUM = Path('/usr/bin/chromium')
+FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+SCRATCH = ROOT / '_build' / 'site-test'
+PROFILE = os.environ.get('EXCOLOR_SITE_PROFILE', 'quick')
+BATCH = 4  # pages loading at once in the crawl
+CODE = [ROOT / 'excolor' / 'reproduction.py', ROOT / 'excolor' / 'figures' / 'saving.py', *sorted((ROOT / 'excolor' / 'book').glob('*.py'))]
+
+
+def fingerprint(runs: Path | None) -> str:
+    """Changes whenever anything the scratch build depends on changes."""
+    h = hashlib.sha256()
+    for rel in book_sources(ROOT):
+        h.update(rel.as_posix().encode() + (ROOT / rel).read_bytes())
+    for path in CODE:
+        h.update(path.read_bytes())
+    if runs is not None:
+        for path in sorted((runs / PROFILE).rglob('*')):
+            h.update(f'{path}:{path.stat().st_mtime_ns}'.encode())
+    return h.hexdigest()
+
+
+def newest_mtime(folder: Path) -> float:
+    return max((p.stat().st_mtime for p in folder.rglob('*') if p.is_file()), default=0.0)
+
+
+def repo_build_is_current(runs: Path) -> bool:
+    """The repository's own _build/html was built from this profile after the runs were made."""
+    index, bench = ROOT / '_build' / 'html' / 'index.html', ROOT / BENCH
+    if not index.is_file() or not bench.is_file():
+        return False
+    book = json.loads(bench.read_text()).get('book', {})
+    made_from = (book.get('html_profile'), book.get('html_runs_dir'))
+    return made_from == (PROFILE, str(runs)) and index.stat().st_mtime > newest_mtime(runs / PROFILE)
+
+
+def scratch_build(runs: Path | None) -> Path:
+    """Build the book from a copy of its sources (and fake runs unless `runs`); reuse an unchanged build."""
+    stamp, src = SCRATCH / 'fingerprint', SCRATCH / 'src'
+    key = fingerprint(runs)
+    html = src / '_build' / 'html'
+    if stamp.is_file() and stamp.read_text() == key and (html / 'index.html').is_file():
+        return html
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+    for rel in book_sources(ROOT):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, src / rel)
+    vendor_mathjax(ROOT / MATHJAX)  # once per checkout; the scratch book links to it
+    (src / MATHJAX.parent).symlink_to(ROOT / MATHJAX.parent, target_is_directory=True)
+    if runs is None:
+        runs = SCRATCH / 'runs'
+        write_fake_runs(runs, PROFILE, cited=cited_by_pages((src / 'book').rglob('*.md')))
+    build_book(PROFILE, root=src, runs_dir=runs, check=False)
+    stamp.write_text(key)
+    return html
+
+
+@pytest.fixture(scope='module')
+def site() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip(f'{CHROMIUM} is not installed (apt-get install chromium)')
+    real = os.environ.get('EXCOLOR_SITE_RUNS')
+    if real:
+        runs = Path(real).resolve()
+        if repo_build_is_current(runs):
+            return ROOT / '_build' / 'html'
+        return scratch_build(runs)
+    return scratch_build(None)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope='module')
+def server(site: Path) -> Iterator[str]:
+    """The site over HTTP on a free local port."""
+    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f'http://127.0.0.1:{httpd.server_address[1]}/'
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+_REDIRECT = re.compile(r'<meta http-equiv="Refresh" content="0; url=(?P<url>[^"]+)"', re.IGNORECASE)
+
+
+def pages(site: Path) -> list[str]:
+    """Every content page (not redirects, Sphinx's search/index pages, vendored or static files)."""
+    skip = {'_static', '_sources', '_images', 'mathjax', '_sphinx_design_static'}
+    out = []
+    for path in sorted(site.rglob('*.html')):
+        rel = path.relative_to(site)
+        if not (skip & set(rel.parts)) and rel.name not in ('genindex.html', 'search.html') and not _REDIRECT.search(path.read_text()):
+            out.append(rel.as_posix())
+    return out
+
+
+@pytest.fixture(scope='module')
+def browser(site: Path, tmp_path_factory: pytest.TempPathFactory):
+    sync_api = pytest.importorskip('playwright.sync_api')
+    profile_dir = tmp_path_factory.mktemp('chromium-profile')
+    with sync_api.sync_playwright() as p:
+        # A persistent context is how Playwright takes a fresh --user-data-dir.
+        ctx = p.chromium.launch_persistent_context(str(profile_dir), executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        try:
+            yield ctx
+        finally:
+            ctx.close()
+
+
+_SETTLE = """async () => {
+  for (const img of document.images) { img.loading = 'eager'; }
+  await Promise.all([...document.images].map(img => img.decode().catch(() => null)));
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+}"""
+
+_FACTS = """() => ({
+  images: [...document.images].map(img => ({src: img.currentSrc.slice(0, 120), ok: img.complete && img.naturalWidth > 0})),
+  links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+  text: document.body.innerText,
+  mathjaxScripts: [...document.scripts].map(s => s.src).filter(src => /mathjax/i.test(src)),
+  math: document.querySelectorAll('.math').length,
+  typeset: document.querySelectorAll('mjx-container').length,
+  theme: document.documentElement.dataset.theme,
+  notebookFigures: document.querySelectorAll('.excolor-figure img.only-dark').length,
+  pageFigures: document.querySelectorAll('.excolor-themed-image img.only-dark').length,
+})"""
+
+
+def _is_favicon(message) -> bool:
+    """Chromium requests /favicon.ico on its own (the site declares none); that 404 is not a page error."""
+    return message.location.get('url', '').endswith('/favicon.ico')
+
+
+@pytest.fixture(scope='module')
+def crawl(browser, server: str, site: Path) -> dict[str, dict]:
+    """Load every page once (a few at a time: most of a load is MathJax starting); record what each check needs."""
+    results = {}
+    todo = pages(site)
+    assert todo, f'no pages found in {site}'
+    for start in range(0, len(todo), BATCH):
+        opened = []
+        for rel in todo[start : start + BATCH]:
+            page = browser.new_page()
+            errors: list[str] = []
+            requests: list[str] = []
+            page.on('console', lambda m, errors=errors: errors.append(f'console: {m.text} at {m.location.get("url")}') if m.type == 'error' and not _is_favicon(m) else None)
+            page.on('pageerror', lambda e, errors=errors: errors.append(f'page error: {e}'))
+            page.on('requestfailed', lambda r, errors=errors: errors.append(f'request failed: {r.url}'))
+            page.on('response', lambda r, errors=errors: errors.append(f'HTTP {r.status}: {r.url}') if r.status >= 400 else None)
+            page.on('request', lambda r, requests=requests: requests.append(r.url))
+            page.goto(server + rel, wait_until='commit')  # the rest loads while the next pages start
+            opened.append((rel, page, errors, requests))
+        for rel, page, errors, requests in opened:
+            page.wait_for_load_state('load')
+            page.evaluate(_SETTLE)
+            facts = page.evaluate(_FACTS)
+            facts.update(errors=errors, requests=requests)
+            results[rel] = facts
+            page.close()
+    return results
+
+
+def test_site_root_redirects_to_the_landing_page(site: Path, server: str) -> None:
+    m = _REDIRECT.search((site / 'index.html').read_text())
+    assert m, 'index.html is not the redirect jupyter-book writes'
+    with urllib.request.urlopen(urljoin(server, m['url']), timeout=10) as r:
+        assert r.status == 200
+
+
+def test_no_console_or_network_errors(crawl: dict[str, dict]) -> None:
+    bad = {rel: f['errors'] for rel, f in crawl.items() if f['errors']}
+    assert not bad, json.dumps(bad, indent=1)
+
+
+def test_every_image_loads(crawl: dict[str, dict]) -> None:
+    bad = {rel: [i['src'] for i in f['images'] if not i['ok']] for rel, f in crawl.items()}
+    assert not {k: v for k, v in bad.items() if v}
+    assert sum(len(f['images']) for f in crawl.values()) > 0
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ('id', 'name') and value:
+                self.ids.add(value)
+
+
+def test_every_internal_link_resolves(crawl: dict[str, dict], server: str) -> None:
+    host = urlparse(server).netloc
+    links = {link for f in crawl.values() for link in f['links'] if urlparse(link).netloc == host}
+    ids: dict[str, set[str]] = {}
+    broken = []
+    for link in sorted(links):
+        url, fragment = urldefrag(link)
+        if url not in ids:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    body = r.read().decode('utf-8', 'replace') if r.headers.get_content_type() == 'text/html' else ''
+            except urllib.error.HTTPError as e:
+                broken.append(f'{link}: HTTP {e.code}')
+                continue
+            parser = _Ids()
+            parser.feed(body)
+            ids[url] = parser.ids
+        if fragment and fragment not in ids[url]:
+            broken.append(f'{link}: no element with id {fragment!r}')
+    assert not broken, '\n'.join(broken)
+    assert len(links) > len(crawl)  # the navigation alone links every page
+
+
+def test_no_unresolved_glue(crawl: dict[str, dict]) -> None:
+    leftovers = {rel: re.findall(r'.{0,40}(?:\{glue|glue:).{0,40}', f['text']) for rel, f in crawl.items()}
+    assert not {k: v for k, v in leftovers.items() if v}
+
+
+def test_mathjax_is_served_locally_and_typesets(crawl: dict[str, dict], server: str) -> None:
+    with_math = {rel: f for rel, f in crawl.items() if f['mathjaxScripts']}
+    assert with_math, 'no page loads MathJax (the reproduction report has formulas)'
+    for rel, f in with_math.items():
+        assert all(src.startswith(server) and src.split('?')[0].endswith('/mathjax/tex-chtml.js') for src in f['mathjaxScripts']), (rel, f['mathjaxScripts'])
+        # Sphinx also loads MathJax on pages whose toctree children have maths (the landing page).
+        assert f['typeset'] > 0 or f['math'] == 0, f'{rel}: {f["math"]} formulas, none typeset'
+    assert any(f['typeset'] for f in with_math.values())
+    external = {rel: [u for u in f['requests'] if not u.startswith((server, 'data:'))] for rel, f in crawl.items()}
+    assert not {k: v for k, v in external.items() if v}, external
+
+
+def _figure_visibility(page) -> dict[str, list[bool]]:
+    page.evaluate(_SETTLE)  # load lazy images, so a shown image has a size
+    return page.evaluate("""() => {
+      const shown = img => img.checkVisibility() && img.getBoundingClientRect().width > 0;
+      return {
+        dark: [...document.querySelectorAll('img.only-dark')].map(shown),
+        light: [...document.querySelectorAll('img.only-light')].map(shown),
+      };
+    }""")
+
+
+def open_in_scheme(browser, url: str, scheme: str):
+    """A page under the given prefers-color-scheme, with no theme choice remembered from earlier tests."""
+    page = browser.new_page()
+    page.emulate_media(color_scheme=scheme)
+    page.goto(url, wait_until='load')
+    page.evaluate('localStorage.clear()')
+    page.reload(wait_until='load')
+    return page
+
+
+def themed_pages(crawl: dict[str, dict]) -> list[str]:
+    """One page per way a light/dark pair is made: a notebook's figure output, a page's {figure}."""
+    found = [next((rel for rel, f in crawl.items() if f[kind]), None) for kind in ('notebookFigures', 'pageFigures')]
+    assert found[0], 'no notebook page shows a light/dark figure'
+    return [rel for rel in found if rel]  # the paper may have no figure yet
+
+
+@pytest.mark.parametrize('scheme', ['light', 'dark'])
+def test_theme_shows_matching_figures(browser, server: str, crawl: dict[str, dict], scheme: str) -> None:
+    """The reader's colour scheme picks the theme, and the theme picks each figure's variant."""
+    for rel in themed_pages(crawl):
+        page = open_in_scheme(browser, server + rel, scheme)
+        assert page.evaluate('document.documentElement.dataset.theme') == scheme, rel
+        seen = _figure_visibility(page)
+        want_dark = scheme == 'dark'
+        assert all(v == want_dark for v in seen['dark']) and all(v != want_dark for v in seen['light']), (rel, seen)
+        page.close()
+
+
+def test_theme_switch_button_turns_dark(browser, server: str, crawl: dict[str, dict]) -> None:
+    rel = themed_pages(crawl)[0]
+    page = open_in_scheme(browser, server + rel, 'light')
+    button = page.locator('.theme-switch-button').first
+    for _ in range(3):  # the switch cycles through light, dark and auto
+        if page.evaluate('document.documentElement.dataset.theme') == 'dark':
+            break
+        button.click()
+    assert page.evaluate('document.documentElement.dataset.theme') == 'dark'
+    seen = _figure_visibility(page)
+    assert all(seen['dark']) and not any(seen['light']), seen
+    page.close()
