@@ -24,13 +24,11 @@ from pandas.api.types import is_numeric_dtype
 from pandas.io.formats.style import Styler
 
 from excolor.files import atomic_write_text
+from excolor.spread import summarize
 
 LATEX_PREAMBLE = Path(__file__).resolve().parent / 'latex' / 'preamble.tex'
 
 DELTA = '-delta'  # suffix of a column holding a change relative to the baseline
-BOOTSTRAP_SEED = 0
-BOOTSTRAP_RESAMPLES = 2000
-CONFIDENCE = 0.95
 
 _LATEX_SPECIAL = {'&': r'\&', '%': r'\%', '$': r'\$', '#': r'\#', '_': r'\_', '{': r'\{', '}': r'\}', '~': r'\textasciitilde{}', '^': r'\textasciicircum{}', '\\': r'\textbackslash{}'}
 _NUMBER_CSS = 'text-align: right; font-variant-numeric: tabular-nums'
@@ -138,36 +136,9 @@ def named_colors_latex(df: pd.DataFrame, caption: str, label: str) -> str:
 # ── seed-sweep summary ─────────────────────────────────────────────────────────────────
 
 
-def bootstrap_mean_ci(x: np.ndarray, *, resamples: int = BOOTSTRAP_RESAMPLES, confidence: float = CONFIDENCE, seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean; the same data always gives the same interval."""
-    x = np.asarray(x, dtype=float)
-    if len(x) == 0:
-        return math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), size=(resamples, len(x)))].mean(axis=1)
-    tail = (1 - confidence) / 2 * 100
-    lo, hi = np.percentile(means, [tail, 100 - tail])
-    return float(lo), float(hi)
-
-
 def summary_table(per_seed: pd.DataFrame) -> pd.DataFrame:
     """One row per numeric metric: mean, std (ddof = 1), min, max and a 95 % bootstrap CI of the mean."""
-    rows = {}
-    for col in per_seed.columns:
-        if col == 'seed' or not is_numeric_dtype(per_seed[col]):
-            continue
-        x = per_seed[col].dropna().to_numpy(dtype=float)
-        lo, hi = bootstrap_mean_ci(x)
-        rows[col] = {
-            'mean': x.mean() if len(x) else math.nan,
-            'std': x.std(ddof=1) if len(x) > 1 else math.nan,
-            'min': x.min() if len(x) else math.nan,
-            'max': x.max() if len(x) else math.nan,
-            'ci_low': lo,
-            'ci_high': hi,
-        }
-    out = pd.DataFrame.from_dict(rows, orient='index', columns=['mean', 'std', 'min', 'max', 'ci_low', 'ci_high'])
-    out.index.name = 'metric'
+    out = summarize(per_seed).drop(columns='n')
     out.attrs['n'] = len(per_seed)
     return out
 

@@ -12,9 +12,9 @@ import pytest
 
 from excolor.config import NoIntervention, SurgerySpec
 from excolor.evaluation import ConditionResult, Evaluation
+from excolor.spread import bootstrap_ci
 from excolor.tables import (
     LATEX_PREAMBLE,
-    bootstrap_mean_ci,
     named_color_table,
     named_colors_latex,
     save_table,
@@ -95,7 +95,7 @@ def test_summary_statistics(per_seed):
     lo, hi = s.loc['ablated_r', ['ci_low', 'ci_high']]
     assert lo < x.mean() < hi and hi - lo < 4 * x.std(ddof=1) / np.sqrt(len(x))
     assert summary_table(per_seed).equals(s)  # fixed RNG: the same CI every time
-    assert bootstrap_mean_ci(np.array([2.0])) == (2.0, 2.0)
+    assert bootstrap_ci(np.array([2.0])) == (2.0, 2.0)
     one = summary_table(per_seed.iloc[:1])
     assert np.isnan(one.loc['ablated_r', 'std'])
 

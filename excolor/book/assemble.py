@@ -23,7 +23,8 @@ class IncompleteRuns(RuntimeError):
 
 
 def seed_folder(experiment_dir: Path, seed: int) -> Path:
-    return experiment_dir / f'seed-{seed:03d}'
+    """The representative seed's run with figures (the sweep re-runs the shown seeds with figures)."""
+    return experiment_dir / 'showcase' / f'seed-{seed:03d}'
 
 
 def representative_seed(experiment_dir: Path) -> int:

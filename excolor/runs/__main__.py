@@ -1,0 +1,3 @@
+from excolor.runs.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""Seeds → one summary: the per-seed table, per-metric statistics, and which seeds to show.
+
+Pure functions of the runs' `metrics.json` files, so the sweep notebook stays short and the
+rules are unit-tested: statistics are mean, std (ddof = 1), min, max and a percentile
+bootstrap 95 % CI of the mean (fixed RNG seed: the same seeds always give the same interval;
+the same resampling as `excolor.tables.summary_table`, so table and `summary.json` agree).
+The best seed follows ex-2.9.1: the highest `score` (|r| of the ablated condition), the
+earlier seed on ties. The representative seed is the one whose `score` (or, without one,
+the first metric) is closest to the median: a typical run, not a lucky one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from excolor.spread import STATS, summarize  # noqa: F401  (summarize: the sweep notebook's entry point)
+
+RANK_METRIC = 'score'
+SEED_FOLDER = re.compile(r'^seed-(\d+)$')
+HEADLINE_SUFFIXES = ('_r', '_max_mse', '_median_mse')
+
+
+def load_metrics(experiment_dir: str | Path, seeds: Iterable[int] | None = None) -> pd.DataFrame:
+    """One row per seed (index `seed`, ascending), one column per metric, from `seed-NNN/metrics.json`.
+
+    With `seeds`, exactly those (a missing one is an error: a summary must not silently shrink);
+    without, every seed folder that has a metrics.json.
+    """
+    experiment_dir = Path(experiment_dir)
+    if seeds is None:
+        found = {int(m[1]): p for p in experiment_dir.glob('seed-*') if (m := SEED_FOLDER.match(p.name)) and (p / 'metrics.json').exists()}
+    else:
+        found = {int(s): experiment_dir / f'seed-{int(s):03d}' for s in seeds}
+        missing = [s for s, p in found.items() if not (p / 'metrics.json').exists()]
+        if missing:
+            raise FileNotFoundError(f'{experiment_dir}: no metrics.json for seed(s) {missing}')
+    if not found:
+        raise FileNotFoundError(f'{experiment_dir}: no seed-NNN/metrics.json')
+    rows = {}
+    for seed in sorted(found):
+        raw = json.loads((found[seed] / 'metrics.json').read_text())
+        rows[seed] = {k: float(v) for k, v in raw.items() if isinstance(v, (int, float)) and k != 'seed'}
+    df = pd.DataFrame.from_dict(rows, orient='index')
+    df.index.name = 'seed'
+    return df
+
+
+def rank_metric(per_seed: pd.DataFrame) -> str:
+    """`score` if the runs report one, else the first metric."""
+    if RANK_METRIC in per_seed.columns:
+        return RANK_METRIC
+    if per_seed.columns.empty:
+        raise ValueError('no metrics to rank seeds by')
+    return str(per_seed.columns[0])
+
+
+def best_seed(per_seed: pd.DataFrame, metric: str = RANK_METRIC) -> int:
+    """The seed with the highest `metric`; on a tie, the earlier seed."""
+    values = per_seed[metric].sort_index().dropna()
+    if values.empty:
+        raise ValueError(f'no seed has a value for {metric!r}')
+    return int(values.idxmax())  # first occurrence of the maximum
+
+
+def representative_seed(per_seed: pd.DataFrame, metric: str | None = None) -> int:
+    """The seed whose `metric` (default: `rank_metric`) is closest to the median; on a tie, the earlier seed."""
+    values = per_seed[metric or rank_metric(per_seed)].sort_index().dropna()
+    if values.empty:
+        raise ValueError('no seed has a value to compare with the median')
+    return int((values - values.median()).abs().idxmin())
+
+
+def headline_metrics(per_seed: pd.DataFrame, limit: int = 8) -> list[str]:
+    """The metrics a sweep page shows first: `score`, then correlations, then error maxima and medians."""
+    cols = [str(c) for c in per_seed.columns]
+    out = [RANK_METRIC] if RANK_METRIC in cols else []
+    for suffix in HEADLINE_SUFFIXES:
+        out += [c for c in cols if c.endswith(suffix) and c not in out]
+    return (out or cols)[:limit]
+
+
+def published_values(path: str | Path, experiment: str) -> dict[str, float]:
+    """metric → the number the seed notebook printed (a mean over seeds, or one run), from `book/data/published.yaml`."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text()) or {}
+    out: dict[str, float] = {}
+    for entry in data.get('values') or []:
+        if entry.get('experiment') != experiment:
+            continue
+        metric = str(entry['metric'])
+        if 'mean' in entry:  # a mean over seeds outranks any single run (e.g. 2.9.1's best seed)
+            out[metric] = float(entry['mean'])
+        elif 'value' in entry:
+            out.setdefault(metric, float(entry['value']))
+    return out
+
+
+def _json_number(x: Any) -> Any:
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def summary_json(per_seed: pd.DataFrame, stats: pd.DataFrame, *, experiment: str, profile: str) -> dict[str, Any]:
+    """What `summary.json` holds: every metric's statistics, the seeds, and the best and representative seed."""
+    metric = rank_metric(per_seed)
+    return {
+        'experiment': experiment,
+        'profile': profile,
+        'seeds': [int(s) for s in per_seed.index],
+        'n_seeds': len(per_seed),
+        'metrics': {str(m): {s: int(row[s]) if s == 'n' else _json_number(row[s]) for s in STATS} for m, row in stats.iterrows()},
+        'rank_metric': metric,
+        'best_seed': best_seed(per_seed, metric),
+        'representative_seed': representative_seed(per_seed, metric),
+    }
+
+
+def glue_values(summary: dict[str, Any]) -> dict[str, float | int]:
+    """Flat names for `myst_nb.glue`: `<metric>_<stat>`, `best_seed`, `representative_seed`, `n_seeds`."""
+    out: dict[str, float | int] = {f'{m}_{s}': v for m, stats in summary['metrics'].items() for s, v in stats.items() if v is not None}
+    out.update({k: summary[k] for k in ('best_seed', 'representative_seed', 'n_seeds')})
+    return out

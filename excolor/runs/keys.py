@@ -1,0 +1,100 @@
+"""Cache keys: a run is up to date when the hash of everything that can change its numbers is unchanged.
+
+A run's key covers its own experiment's parameters (the YAML, minus the seed lists of the
+profiles, plus the schedule CSV it names), its notebook template (cells only, not outputs),
+the library source (`excolor/**`), and the versions of the packages that compute. Editing
+one experiment's params therefore re-runs only that experiment; adding seeds to a profile
+re-runs nothing that already exists; any library edit re-runs everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import nbformat
+import yaml
+
+from excolor.runs.layout import LIBRARY, ROOT
+
+if TYPE_CHECKING:
+    from excolor.config import Experiment
+
+PACKAGES = ('torch', 'lightning', 'numpy', 'scipy', 'pandas', 'matplotlib', 'pydantic', 'PyYAML', 'papermill', 'nbclient', 'nbformat',
+            'ipykernel', 'ipython', 'myst-nb', 'jinja2')
+LIBRARY_SUFFIXES = ('.py', '.mplstyle', '.tex', '.css', '.json', '.yaml', '.html')
+
+
+def digest(obj: Any) -> str:
+    """sha256 of a JSON-able object, stable across runs (sorted keys)."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def params_hash(exp: Experiment) -> str:
+    """The parameters as parsed (comments and key order do not matter), without `seeds`, plus the schedule CSV's bytes."""
+    source = Path(exp.source)
+    raw = yaml.safe_load(source.read_text())
+    raw.pop('seeds', None)
+    schedule = (source.parent / exp.training.schedule).read_bytes()
+    return digest({'params': raw, 'schedule': hashlib.sha256(schedule).hexdigest()})
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file's bytes; 'missing' when it does not exist."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else 'missing'
+
+
+def template_hash(path: Path) -> str:
+    """What a notebook computes: cell types, sources and tags, and the kernel; not outputs or other metadata."""
+    nb = nbformat.read(path, as_version=4)
+    cells = [(c.cell_type, c.source, sorted(c.get('metadata', {}).get('tags', []))) for c in nb.cells]
+    return digest({'cells': cells, 'kernel': nb.metadata.get('kernelspec', {}).get('name')})
+
+
+# Code that schedules, publishes or benchmarks results but cannot change them (the runner's own
+# warm-equals-cold test guards its part): editing it keeps runs fresh.
+NOT_RESULTS = ('book', 'runs', 'bench.py', 'reproduction.py')
+
+
+def library_hash(root: Path = LIBRARY) -> str:
+    """Every source and data file of the package that can change a result (Python, styles, LaTeX templates), by path and content."""
+    h = hashlib.sha256()
+    files = (p for p in root.rglob('*') if p.is_file() and p.suffix in LIBRARY_SUFFIXES and '__pycache__' not in p.parts)
+    for path in sorted(p for p in files if p.relative_to(root).parts[0] not in NOT_RESULTS):
+        h.update(path.relative_to(root).as_posix().encode() + b'\0' + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions (from package metadata, without importing torch), and Python's."""
+    out = {'python': platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = 'missing'
+    return out
+
+
+@lru_cache(maxsize=1)
+def git_commit(root: Path = ROOT) -> dict[str, Any]:
+    """The commit the library was run from, and whether the work tree had changes (provenance only, never the key)."""
+    try:
+        head = subprocess.run(['git', '-C', str(root), 'rev-parse', 'HEAD'], capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return {'commit': None, 'dirty': None}
+        status = subprocess.run(['git', '-C', str(root), 'status', '--porcelain', '--', 'excolor', 'params', 'book'],
+                                capture_output=True, text=True, timeout=10)
+        return {'commit': head.stdout.strip(), 'dirty': bool(status.stdout.strip()) if status.returncode == 0 else None}
+    except (OSError, subprocess.SubprocessError):
+        return {'commit': None, 'dirty': None}
+
+
+def run_key(parts: dict[str, Any]) -> str:
+    return digest(parts)

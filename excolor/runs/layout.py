@@ -1,0 +1,85 @@
+"""Where things live: params, templates, and the run folders `runs/<profile>/<experiment>/seed-NNN/`.
+
+One place for every path convention, so the planner, the tasks, `check` and the summary
+notebook cannot disagree about where a run is.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+LIBRARY = ROOT / 'excolor'
+PARAMS_DIR = ROOT / 'params'
+TEMPLATES_DIR = ROOT / 'book' / 'experiments'
+SUMMARY_TEMPLATE = ROOT / 'book' / 'results' / 'sweep.ipynb'
+PUBLISHED = ROOT / 'book' / 'data' / 'published.yaml'  # marked in the summary's figure
+PROFILES = ('quick', 'full')
+
+NOTEBOOK = 'notebook.ipynb'
+PROVENANCE = 'provenance.json'
+METRICS = 'metrics.json'
+ERROR = 'error.txt'
+SWEEP = 'sweep'
+SHOWCASE = 'showcase'  # the seeds the book shows, re-run with figures
+SWEEP_NOTEBOOK = 'sweep.ipynb'
+SUMMARY = 'summary.json'
+
+
+def default_runs_dir() -> Path:
+    """`$EXCOLOR_RUNS`, else `<repo>/runs`."""
+    return Path(os.environ.get('EXCOLOR_RUNS') or ROOT / 'runs').absolute()
+
+
+def seed_folder_name(seed: int) -> str:
+    return f'seed-{seed:03d}'
+
+
+def experiment_ids(params_dir: Path) -> list[str]:
+    """Every `<id>.yaml` in the params folder, in version order (ex-2.9 < ex-2.9.1 < ex-2.10)."""
+    return sorted((p.stem for p in params_dir.glob('*.yaml')), key=version_key)
+
+
+def version_key(name: str) -> tuple:
+    return tuple((0, int(part), '') if part.isdigit() else (1, 0, part) for part in re.split(r'[.\-]', name))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The folders of one sweep: inputs (params, templates) and outputs (runs)."""
+
+    runs_dir: Path
+    params_dir: Path = PARAMS_DIR
+    templates_dir: Path = TEMPLATES_DIR
+    summary_template: Path = SUMMARY_TEMPLATE
+
+    @classmethod
+    def make(cls, runs_dir: str | Path | None = None, params_dir: str | Path | None = None, templates_dir: str | Path | None = None,
+             summary_template: str | Path | None = None) -> Layout:
+        return cls(
+            Path(runs_dir).absolute() if runs_dir else default_runs_dir(),
+            Path(params_dir or PARAMS_DIR).absolute(),
+            Path(templates_dir or TEMPLATES_DIR).absolute(),
+            Path(summary_template or SUMMARY_TEMPLATE).absolute(),
+        )
+
+    def params(self, experiment: str) -> Path:
+        return self.params_dir / f'{experiment}.yaml'
+
+    def template(self, experiment: str) -> Path:
+        return self.templates_dir / f'{experiment}.ipynb'
+
+    def experiment_dir(self, profile: str, experiment: str) -> Path:
+        return self.runs_dir / profile / experiment
+
+    def run_dir(self, profile: str, experiment: str, seed: int) -> Path:
+        return self.experiment_dir(profile, experiment) / seed_folder_name(seed)
+
+    def sweep_dir(self, profile: str, experiment: str) -> Path:
+        return self.experiment_dir(profile, experiment) / SWEEP
+
+    def showcase_dir(self, profile: str, experiment: str, seed: int) -> Path:
+        return self.experiment_dir(profile, experiment) / SHOWCASE / seed_folder_name(seed)

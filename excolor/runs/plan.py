@@ -1,0 +1,154 @@
+"""The plan of a sweep: one job per (experiment, seed), one summary job per experiment, each with its cache key.
+
+Every params file is loaded (and so fully checked) before anything runs: one bad file stops
+the whole sweep with its file:line:key message, instead of failing after an hour of runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from excolor.config import ConfigError, Experiment, load_experiment
+from excolor.runs import keys
+from excolor.runs.layout import ERROR, PROVENANCE, PUBLISHED, SUMMARY, Layout, experiment_ids
+
+State = Literal['complete', 'stale', 'failed', 'missing']
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook execution: what to run, with which parameters, into which folder, under which key.
+
+    Plain data (paths as strings), so it pickles cheaply to Dask workers.
+    """
+
+    kind: Literal['seed', 'summary', 'showcase']
+    experiment: str
+    profile: str
+    seed: int | None
+    template: str
+    folder: str
+    parameters: dict[str, Any]  # papermill parameters, except out_dir (the task's temporary folder)
+    key: str
+    parts: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        """`ex-2.9.1/seed-003`, `ex-2.9.1/sweep`, `ex-2.9.1/showcase/seed-003`."""
+        return f'{self.experiment}/{"showcase/" if self.kind == "showcase" else ""}{Path(self.folder).name}'
+
+    def state(self) -> State:
+        return job_state(Path(self.folder), self.key)
+
+
+@dataclass
+class ExperimentPlan:
+    experiment: Experiment
+    runs: list[Job]
+    summary: Job
+    layout: Layout | None = None
+
+    def showcase(self) -> list[Job]:
+        """The seeds the book shows (the summary's representative and best seeds), re-run with figures.
+
+        Seed runs are metrics-only: drawing a run's figures costs more than training it, and only
+        the shown seeds need them. Same parameters plus `figures=True`, so the same metrics.
+        Empty until the summary exists.
+        """
+        try:
+            summary = json.loads((Path(self.summary.folder) / SUMMARY).read_text())
+        except (OSError, ValueError):
+            return []
+        chosen = sorted({summary.get('representative_seed'), summary.get('best_seed')} - {None})
+        out = []
+        for run in self.runs:
+            if run.seed in chosen:
+                parts = {**run.parts, 'kind': 'showcase'}
+                folder = str(self.layout.showcase_dir(run.profile, run.experiment, run.seed))
+                out.append(Job('showcase', run.experiment, run.profile, run.seed, run.template, folder, {**run.parameters, 'figures': True},
+                               keys.run_key(parts), parts))
+        return out
+
+
+@dataclass
+class Plan:
+    profile: str
+    layout: Layout
+    experiments: dict[str, ExperimentPlan] = field(default_factory=dict)
+
+    @property
+    def runs(self) -> list[Job]:
+        return [job for ep in self.experiments.values() for job in ep.runs]
+
+
+def read_provenance(folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((folder / PROVENANCE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def job_state(folder: Path, key: str) -> State:
+    """complete: provenance with this key; stale: another key; failed: the last attempt left an error; else missing."""
+    prov = read_provenance(folder)
+    if prov is not None:
+        return 'complete' if prov.get('key') == key else 'stale'
+    return 'failed' if (folder / ERROR).exists() else 'missing'
+
+
+def load_experiments(layout: Layout, names: list[str] | None = None) -> dict[str, Experiment]:
+    """Load and check every params file (all errors together), and insist each has a template."""
+    names = names or experiment_ids(layout.params_dir)
+    if not names:
+        raise ConfigError(f'{layout.params_dir}: no params files (*.yaml)')
+    loaded, errors = {}, []
+    for name in names:
+        path = layout.params(name)
+        if not path.exists():
+            known = experiment_ids(layout.params_dir)
+            errors.append(f'{path}: no such experiment (have {", ".join(known) or "none"})')
+            continue
+        try:
+            exp = load_experiment(path)
+        except ConfigError as e:
+            errors.append(str(e))
+            continue
+        if exp.id != name:
+            errors.append(f'{path}: id: {exp.id!r} does not match the file name {name!r}')
+        if not layout.template(name).exists():
+            errors.append(f'{layout.template(name)}: no notebook template for experiment {name!r}')
+        loaded[name] = exp
+    if errors:
+        raise ConfigError('\n'.join(errors))
+    return loaded
+
+
+def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout | None = None) -> Plan:
+    """Load every experiment, then list its runs for `profile` and its summary, each with a cache key."""
+    layout = layout or Layout.make()
+    exps = load_experiments(layout, experiments)
+    for exp in exps.values():
+        exp.seeds_for(profile)  # an unknown profile is a ConfigError, before any work
+    env = {'library': keys.library_hash(), 'packages': keys.package_versions()}
+    summary_template = keys.template_hash(layout.summary_template) if layout.summary_template.exists() else 'missing'
+    published = keys.file_hash(PUBLISHED)
+    plan = Plan(profile, layout)
+    for name, exp in exps.items():
+        common = {'experiment': name, 'profile': profile, 'params': keys.params_hash(exp),
+                  'template': keys.template_hash(layout.template(name)), **env}
+        runs = []
+        for seed in exp.seeds_for(profile):
+            parts = {'kind': 'seed', 'seed': seed, **common}
+            params = {'experiment': name, 'profile': profile, 'seed': seed, 'params_dir': str(layout.params_dir), 'figures': False}
+            runs.append(Job('seed', name, profile, seed, str(layout.template(name)), str(layout.run_dir(profile, name, seed)), params,
+                            keys.run_key(parts), parts))
+        parts = {'kind': 'summary', 'experiment': name, 'profile': profile, 'template': summary_template, **env,
+                 'published': published, 'runs': {str(j.seed): j.key for j in runs}}
+        params = {'experiment': name, 'profile': profile, 'runs_dir': str(layout.runs_dir), 'seeds': [j.seed for j in runs]}
+        summary = Job('summary', name, profile, None, str(layout.summary_template), str(layout.sweep_dir(profile, name)), params,
+                      keys.run_key(parts), parts)
+        plan.experiments[name] = ExperimentPlan(exp, runs, summary, layout)
+    return plan

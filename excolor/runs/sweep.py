@@ -1,0 +1,151 @@
+"""A sweep on Dask: every stale or missing run as one task, then each experiment's summary once its seeds are in.
+
+By default a `LocalCluster` with one single-threaded worker process per core (each worker keeps
+one warm kernel); `scheduler=` sends the same tasks to an existing cluster. Each task writes its
+own run folder and returns a small dict, so a crashing seed (or worker) costs only that seed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from excolor.runs import folders, keys, task
+from excolor.runs.engine import ENGINE
+from excolor.runs.plan import Job, Plan
+from excolor.runs.progress import Progress
+
+WORKER_WAIT = 60.0  # seconds to wait for the first worker of an existing cluster
+
+
+@dataclass
+class SweepResult:
+    profile: str
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [o for o in self.outcomes if o['status'] == 'failed']
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def count(self, status: str, kind: str = 'seed') -> int:
+        return sum(1 for o in self.outcomes if o['status'] == status and o['kind'] == kind)
+
+
+@contextmanager
+def connect(client: Any = None, scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+    """The given client; or one to `scheduler`; or a new LocalCluster of `workers` single-threaded processes."""
+    if client is not None:
+        yield client
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler, timeout=WORKER_WAIT) as c:
+            c.wait_for_workers(1, timeout=WORKER_WAIT)
+            yield c
+        return
+    n = workers or os.cpu_count() or 1
+    # No dashboard; its HTTP server on a free port (the default 8787 may be taken).
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=':0', scheduler_kwargs={'dashboard': False},
+                      silence_logs=logging.ERROR) as cluster:
+        with Client(cluster) as c:
+            yield c
+
+
+def _cached(job: Job) -> dict[str, Any]:
+    return {'name': job.name, 'kind': job.kind, 'experiment': job.experiment, 'seed': job.seed, 'folder': job.folder, 'worker': None,
+            'status': 'cached', 'seconds': 0.0, 'error': None, 'note': None}
+
+
+def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, scheduler: str | None = None, client: Any = None,
+              summaries: bool = True, engine: str = ENGINE, preload: tuple[str, ...] | None = None, warm: tuple[str, ...] | None = None,
+              timeout: float | None = None, progress: Progress | None = None) -> SweepResult:
+    """Execute every run of `plan` that is not complete (all with `force`), then the summaries; never raises for a failed run."""
+    from distributed import as_completed
+
+    t0 = time.perf_counter()
+    if summaries and not plan.layout.summary_template.exists():
+        from excolor.config import ConfigError
+
+        raise ConfigError(f'{plan.layout.summary_template}: no summary notebook template (or pass --no-summary)')
+    folders.ensure_writable(plan.layout.runs_dir / plan.profile)
+    result = SweepResult(plan.profile)
+    progress = progress or Progress(len(plan.runs) + (len(plan.experiments) if summaries else 0))
+    options = dict(force=force, engine=engine, preload=preload, warm=warm, timeout=timeout, git=keys.git_commit())
+    todo: list[Job] = []
+    for name, ep in plan.experiments.items():
+        mine = [j for j in ep.runs if force or j.state() != 'complete']
+        result.outcomes += [_cached(j) for j in ep.runs if j not in mine]
+        progress.cached(len(ep.runs) - len(mine), f'{name}: all {len(ep.runs)} runs' if not mine else name)
+        todo += mine
+    remaining = {name: sum(1 for j in todo if j.experiment == name) for name in plan.experiments}
+    failed_seeds = {name: 0 for name in plan.experiments}
+
+    try:
+        with connect(client, scheduler, workers) as c:
+            jobs: dict[Any, Job] = {}
+            queue = as_completed()
+
+            def submit(job: Job) -> None:
+                fut = c.submit(task.execute, job, **options, key=f'{job.name}-{job.key[:12]}-{time.time_ns()}', pure=False)
+                jobs[fut] = job
+                queue.add(fut)
+
+            def summary_ready(name: str) -> None:
+                if not summaries:
+                    return
+                job = plan.experiments[name].summary
+                if failed_seeds[name]:
+                    outcome = {**_cached(job), 'status': 'failed', 'error': f'not summarised: {failed_seeds[name]} seed(s) failed'}
+                    result.outcomes.append(outcome)
+                    progress.update(outcome)
+                elif force or job.state() != 'complete':
+                    submit(job)
+                else:
+                    result.outcomes.append(_cached(job))
+                    progress.cached(1, f'{name}: summary')
+                    showcase_ready(name)
+
+            def showcase_ready(name: str) -> None:
+                shown = plan.experiments[name].showcase()
+                progress.add(len(shown))
+                for job in shown:
+                    if force or job.state() != 'complete':
+                        submit(job)
+                    else:
+                        result.outcomes.append(_cached(job))
+                        progress.cached(1, f'{name}: showcase seed {job.seed}')
+
+            for job in todo:
+                submit(job)
+            for name, n in remaining.items():
+                if n == 0:
+                    summary_ready(name)
+            for fut in queue:
+                job = jobs.pop(fut)
+                try:
+                    outcome = fut.result()
+                except Exception as e:  # the worker itself died or the task was lost
+                    outcome = {**_cached(job), 'status': 'failed', 'error': f'{type(e).__name__}: {e}'}
+                result.outcomes.append(outcome)
+                progress.update(outcome)
+                if job.kind == 'summary' and outcome['status'] == 'done':
+                    showcase_ready(job.experiment)
+                if job.kind == 'seed':
+                    remaining[job.experiment] -= 1
+                    failed_seeds[job.experiment] += outcome['status'] == 'failed'
+                    if remaining[job.experiment] == 0:
+                        summary_ready(job.experiment)
+    finally:
+        progress.close()
+        result.seconds = time.perf_counter() - t0
+    return result

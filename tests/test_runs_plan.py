@@ -1,0 +1,194 @@
+"""The plan and its cache keys: which runs exist, which are stale, and what a key depends on."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from excolor.config import ConfigError
+from excolor.files import atomic_write_json
+from excolor.runs import cli, keys
+from excolor.runs.layout import PARAMS_DIR, ROOT, Layout, experiment_ids, version_key
+from excolor.runs.plan import job_state, make_plan
+from tests.fixtures.sweeps import fixture_layout, write_experiment
+
+
+def keys_by_name(plan):
+    return {j.name: j.key for ep in plan.experiments.values() for j in ep.runs + [ep.summary]}
+
+
+def test_plan_lists_every_seed_of_the_profile(tmp_path):
+    layout = fixture_layout(tmp_path, {'fx-a': [0, 1, 2], 'fx-b': [5]})
+    plan = make_plan('quick', None, layout)
+    assert [j.name for j in plan.runs] == ['fx-a/seed-000', 'fx-a/seed-001', 'fx-a/seed-002', 'fx-b/seed-005']
+    job = plan.runs[1]
+    assert job.folder == str(tmp_path / 'runs' / 'quick' / 'fx-a' / 'seed-001')
+    assert job.parameters == {'experiment': 'fx-a', 'profile': 'quick', 'seed': 1, 'params_dir': str(layout.params_dir)}
+    assert job.state() == 'missing'
+    summary = plan.experiments['fx-a'].summary
+    assert summary.folder.endswith('quick/fx-a/sweep') and summary.parameters['seeds'] == [0, 1, 2]
+    assert len({j.key for j in plan.runs}) == 4
+    full = make_plan('full', ['fx-b'], layout)
+    assert [j.seed for j in full.runs] == [0, 1, 2, 3]
+
+
+def test_the_real_experiments_plan_in_version_order():
+    assert version_key('ex-2.9') < version_key('ex-2.9.1') < version_key('ex-2.10')
+    plan = make_plan('full')
+    assert list(plan.experiments) == experiment_ids(PARAMS_DIR)
+    for ep in plan.experiments.values():
+        assert [j.seed for j in ep.runs] == ep.experiment.seeds_for('full')
+
+
+def test_editing_one_experiment_changes_only_its_keys(tmp_path):
+    layout = fixture_layout(tmp_path, {'fx-a': [0, 1], 'fx-b': [0, 1]})
+    before = keys_by_name(make_plan('quick', None, layout))
+    path = layout.params('fx-b')
+    path.write_text(path.read_text().replace('log_every: 8', 'log_every: 9'))
+    after = keys_by_name(make_plan('quick', None, layout))
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {'fx-b/seed-000', 'fx-b/seed-001', 'fx-b/sweep'}
+
+
+def test_schedule_and_template_are_part_of_the_key(tmp_path):
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    first = make_plan('quick', None, layout).runs[0].key
+    csv = layout.params_dir / 'schedules' / 'tiny.csv'
+    csv.write_text(csv.read_text() + '\n')
+    second = make_plan('quick', None, layout).runs[0].key
+    assert second != first
+    tpl = layout.template('fx-a')
+    nb = json.loads(tpl.read_text())
+    nb['cells'][2]['source'] = nb['cells'][2]['source'] + ['\n# a changed line']
+    tpl.write_text(json.dumps(nb))
+    assert make_plan('quick', None, layout).runs[0].key != second
+
+
+def test_comments_outputs_and_seed_lists_do_not_change_keys(tmp_path):
+    layout = fixture_layout(tmp_path, {'fx-a': [0, 1]})
+    before = make_plan('quick', None, layout).runs[0].key
+    path = layout.params('fx-a')
+    text = path.read_text()
+    text = '# a new comment\n' + re.sub(r'(?m)^  quick: .*$', '  quick: [0, 1, 7]', text)  # one more seed
+    path.write_text(text)
+    tpl = layout.template('fx-a')
+    nb = json.loads(tpl.read_text())
+    nb['cells'][2]['outputs'] = []
+    nb['cells'][2]['execution_count'] = 42
+    nb['metadata']['widgets'] = {}
+    tpl.write_text(json.dumps(nb, indent=2))
+    plan = make_plan('quick', None, layout)
+    assert plan.runs[0].key == before  # seed 0 need not run again
+    assert [j.seed for j in plan.runs] == [0, 1, 7]
+
+
+def test_library_hash_follows_source_files(tmp_path):
+    lib = tmp_path / 'excolor'
+    shutil.copytree(ROOT / 'excolor', lib, ignore=shutil.ignore_patterns('__pycache__'))
+    before = keys.library_hash(lib)
+    (lib / '__pycache__').mkdir(exist_ok=True)
+    (lib / '__pycache__' / 'x.pyc').write_bytes(b'junk')
+    assert keys.library_hash(lib) == before  # bytecode is not source
+    (lib / 'styles' / 'base.mplstyle').write_text((lib / 'styles' / 'base.mplstyle').read_text() + '\n# edit\n')
+    after_style = keys.library_hash(lib)
+    assert after_style != before
+    (lib / 'color.py').write_text((lib / 'color.py').read_text() + '\n')
+    assert keys.library_hash(lib) != after_style
+
+
+def test_package_versions_and_git():
+    v = keys.package_versions()
+    assert {'python', 'torch', 'lightning', 'numpy', 'papermill'} <= set(v)
+    assert v['torch'] != 'missing'
+    git = keys.git_commit()
+    assert git['commit'] is None or re.fullmatch(r'[0-9a-f]{40}', git['commit'])
+
+
+def test_job_state(tmp_path):
+    folder = tmp_path / 'seed-000'
+    assert job_state(folder, 'k') == 'missing'
+    folder.mkdir()
+    (folder / 'error.txt').write_text('boom')
+    assert job_state(folder, 'k') == 'failed'
+    atomic_write_json(folder / 'provenance.json', {'key': 'k'})
+    assert job_state(folder, 'k') == 'complete'
+    assert job_state(folder, 'other') == 'stale'
+    (folder / 'provenance.json').write_text('{not json')
+    assert job_state(folder, 'k') == 'failed'
+
+
+def test_bad_params_stop_the_plan_naming_file_line_and_key(tmp_path):
+    layout = fixture_layout(tmp_path, {'fx-a': [0], 'fx-bad': [0], 'fx-bad2': [0]})
+    for name, broken in (('fx-bad', 'log_evry: 8'), ('fx-bad2', 'log_every: -1')):
+        path = layout.params(name)
+        path.write_text(path.read_text().replace('log_every: 8', broken))
+    with pytest.raises(ConfigError) as err:
+        make_plan('quick', None, layout)
+    msg = str(err.value)
+    assert re.search(r'fx-bad\.yaml:\d+: training\.log_evry: unknown key; did you mean .log_every.', msg), msg
+    assert re.search(r'fx-bad2\.yaml:\d+: training\.log_every', msg), msg  # every bad file, not just the first
+    assert not (tmp_path / 'runs').exists()
+
+
+def test_unknown_experiment_profile_or_template(tmp_path):
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    with pytest.raises(ConfigError, match='no such experiment.*fx-a'):
+        make_plan('quick', ['fx-nope'], layout)
+    with pytest.raises(ConfigError, match="no profile 'huge'"):
+        make_plan('huge', None, layout)
+    write_experiment(tmp_path, 'fx-b')
+    layout.template('fx-b').unlink()
+    with pytest.raises(ConfigError, match='no notebook template'):
+        make_plan('quick', None, layout)
+    write_experiment(tmp_path, 'fx-c')
+    (layout.params_dir / 'fx-c.yaml').rename(layout.params_dir / 'fx-d.yaml')
+    layout.template('fx-b').write_text(layout.template('fx-a').read_text())
+    (layout.templates_dir / 'fx-d.ipynb').write_text(layout.template('fx-a').read_text())
+    with pytest.raises(ConfigError, match="id: 'fx-c' does not match the file name 'fx-d'"):
+        make_plan('quick', None, layout)
+
+
+def test_runs_dir_default_and_env(tmp_path, monkeypatch):
+    monkeypatch.delenv('EXCOLOR_RUNS', raising=False)
+    assert Layout.make().runs_dir == ROOT / 'runs'
+    monkeypatch.setenv('EXCOLOR_RUNS', str(tmp_path / 'elsewhere'))
+    assert Layout.make().runs_dir == tmp_path / 'elsewhere'
+    assert Layout.make(tmp_path / 'given').runs_dir == tmp_path / 'given'
+
+
+def test_cli_bad_params_exit_2_before_any_work(tmp_path, capsys):
+    layout = fixture_layout(tmp_path, {'fx-a': [0], 'fx-bad': [0]})
+    path = layout.params('fx-bad')
+    path.write_text(path.read_text().replace('latent: 5', 'latent: five'))
+    code = cli.main(['--profile', 'quick', *dirs(layout)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert re.search(r'fx-bad\.yaml:\d+: model\.latent', err), err
+    assert 'nothing was run' in err
+    assert not layout.runs_dir.exists()
+
+
+def dirs(layout) -> list[str]:
+    return ['--runs-dir', str(layout.runs_dir), '--params-dir', str(layout.params_dir), '--templates-dir', str(layout.templates_dir)]
+
+
+def test_cli_list_and_check(tmp_path, capsys):
+    layout = fixture_layout(tmp_path, {'fx-a': [0, 1]})
+    assert cli.main(['--list', '--profile', 'quick', *dirs(layout)]) == 0
+    listed = capsys.readouterr().out
+    assert re.search(r'missing\s+fx-a/seed-001', listed) and 'fx-a/sweep' in listed
+    assert cli.main(['check', '--profile', 'quick', *dirs(layout)]) == 1
+    checked = capsys.readouterr()
+    assert 'fx-a seed 0: missing' in checked.out and 'fx-a summary: missing' in checked.out and '3 problem(s)' in checked.err
+    assert cli.main(['status', '--profile', 'quick', '--no-summary', *dirs(layout)]) == 1
+    assert re.search(r'fx-a\s+0\s+0\s+0\s+2', capsys.readouterr().out)
+    assert cli.main(['check', '--profile', 'quick', '-e', 'fx-nope', *dirs(layout)]) == 2
+    assert 'no such experiment' in capsys.readouterr().err
+
+
+def test_python_dash_m_works():
+    proc = subprocess.run([sys.executable, '-m', 'excolor.runs', '--help'], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and '--scheduler' in proc.stdout and '{run,status,check}' in proc.stdout
