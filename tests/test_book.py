@@ -77,7 +77,7 @@ def test_assemble_puts_both_pages_and_merged_figures_side_by_side(fake_runs, tmp
 def test_missing_runs_are_all_listed_before_anything_is_copied(fake_runs, tmp_path):
     runs = tmp_path / 'runs'
     shutil.copytree(fake_runs, runs)
-    (runs / 'quick' / 'ex-2.2' / 'seed-000' / 'notebook.ipynb').unlink()
+    (runs / 'quick' / 'ex-2.2' / 'showcase' / 'seed-000' / 'notebook.ipynb').unlink()
     (runs / 'quick' / 'ex-2.9.1' / 'sweep' / 'sweep.ipynb').unlink()
     problems = missing_files(runs / 'quick', ['ex-2.2', 'ex-2.9.1', 'ex-2.3'])
     assert len(problems) == 4, problems  # seed-000 notebook, a sweep notebook, and ex-2.3's summary and sweep

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
@@ -198,7 +199,7 @@ def write_fake_runs(
     seeds: Iterable[int] = (0, 1),
     cited: Cited | None = None,
 ) -> Path:
-    """Write `runs_dir/<profile>/<experiment>/{seed-NNN,sweep}/` for every experiment; returns the profile folder."""
+    """Write `runs_dir/<profile>/<experiment>/{seed-NNN,sweep,showcase/seed-NNN}/` for every experiment; returns the profile folder."""
     cited = cited or Cited()
     seeds = list(seeds)
     profile_dir = Path(runs_dir) / profile
@@ -221,6 +222,8 @@ def write_fake_runs(
         sweep = exp_dir / 'sweep'
         stats = summarize(per_seed)
         best = max(seeds, key=lambda s: per_seed[seeds.index(s)].get('score', 0))
+        for shown in {seeds[0], best}:  # the runner re-runs the shown seeds with figures under showcase/
+            shutil.copytree(exp_dir / f'seed-{shown:03d}', exp_dir / 'showcase' / f'seed-{shown:03d}', dirs_exist_ok=True)
         glued: dict[str, Any] = {f'{m}_{s}': v[s] for m, v in stats.items() for s in STATS if v[s] is not None}
         glued.update({'best_seed': best, 'representative_seed': seeds[0], 'n_seeds': len(seeds)})
         glued.update({k: fake_value(exp, 'sweep', k) for k in cited.keys.get((exp, 'sweep'), ()) if k not in glued})
