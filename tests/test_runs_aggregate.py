@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from excolor.files import atomic_write_json
+from excolor import spread
 from excolor.runs import aggregate
 from excolor.spread import bootstrap_ci
 

@@ -26,7 +26,7 @@ def test_plan_lists_every_seed_of_the_profile(tmp_path):
     assert [j.name for j in plan.runs] == ['fx-a/seed-000', 'fx-a/seed-001', 'fx-a/seed-002', 'fx-b/seed-005']
     job = plan.runs[1]
     assert job.folder == str(tmp_path / 'runs' / 'quick' / 'fx-a' / 'seed-001')
-    assert job.parameters == {'experiment': 'fx-a', 'profile': 'quick', 'seed': 1, 'params_dir': str(layout.params_dir)}
+    assert job.parameters == {'experiment': 'fx-a', 'profile': 'quick', 'seed': 1, 'params_dir': str(layout.params_dir), 'figures': False}
     assert job.state() == 'missing'
     summary = plan.experiments['fx-a'].summary
     assert summary.folder.endswith('quick/fx-a/sweep') and summary.parameters['seeds'] == [0, 1, 2]

@@ -203,3 +203,20 @@ def test_progress_lines_when_not_a_tty(tmp_path, client, capsys):
     # a fully cached sweep says so in a few lines, not one per run
     assert again[:2] == ['[2/3] 2 cached (fx-a: all 2 runs)', '[3/3] 1 cached (fx-a: summary)'], again
     assert all('cached (fx-a: showcase seed' in ln for ln in again[2:]) and len(again) == n - 1
+
+
+@stable_library
+def test_two_whole_sweeps_at_once_do_every_run_once(tmp_path, client):
+    layout = fixture_layout(tmp_path, {'fx-a': [0, 1, 2]})
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: sweep(make_plan('quick', None, layout), client), range(2)))
+    assert all(r.ok for r in results)
+    by_name: dict[str, list[str]] = {}
+    for r in results:
+        for o in r.outcomes:
+            by_name.setdefault(o['name'], []).append(o['status'])
+    assert {name: sorted(s) for name, s in by_name.items() if name.count('/') == 1} == {
+        name: ['cached', 'done'] for name in ('fx-a/seed-000', 'fx-a/seed-001', 'fx-a/seed-002', 'fx-a/sweep')}
+    assert check('quick', None, runs_dir=layout.runs_dir, params_dir=layout.params_dir, templates_dir=layout.templates_dir) == []
