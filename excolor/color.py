@@ -92,14 +92,6 @@ class ColorGrid:
         return ColorGrid(self.axes, tuple(c[s] for c, s in zip(self.coords, idx)), {k_: a[idx] for k_, a in self.vars.items()})
 
 
-def add_points(grid_rgb: np.ndarray, extra_rgb: Sequence[Sequence[float]]) -> np.ndarray:
-    """Flat RGB rows of a grid followed by extra points (e.g. the 8 RGB corners)."""
-    return np.concatenate([grid_rgb.reshape(-1, 3), np.asarray(extra_rgb, dtype=np.float64)], axis=0)
-
-
-RGB_CORNERS = coordinate_grid(*([np.array([0.0, 1.0])] * 3)).reshape(-1, 3)
-
-
 HUE_NAMES = ('red', 'orange', 'yellow', 'lime', 'green', 'teal', 'cyan', 'azure', 'blue', 'purple', 'magenta', 'pink')
 GRAY_NAMES = ('black', 'dark gray', 'gray', 'light gray', 'white')
 

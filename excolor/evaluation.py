@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import torch
-from matplotlib.colors import rgb_to_hsv
 from scipy import stats
 from torch import nn
 
@@ -200,7 +199,3 @@ def evaluate(model: nn.Module, spec: EvaluationSpec, variant: str = 'main') -> E
     if spec.score and spec.score not in out.conditions:
         out.score = None
     return out
-
-
-def hsv_of(rgb: np.ndarray) -> np.ndarray:
-    return rgb_to_hsv(np.clip(rgb, 0, 1))

@@ -66,10 +66,6 @@ def latent_layer(model: nn.Module) -> str:
     return 'bottleneck' if isinstance(model, CNColorMLP) else 'encoder'
 
 
-def layer_names(model: nn.Module) -> set[str]:
-    return {name for name, _ in model.named_modules() if name}
-
-
 def capture_outputs(model: nn.Module, layers: list[str], store: dict[str, Tensor]) -> list[torch.utils.hooks.RemovableHandle]:
     """Forward hooks that keep the latest output of each named layer in `store` (with grad)."""
     handles = []

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, Markdown
 
 from excolor.config import Experiment, load_experiment
 from excolor.experiment import ExperimentRun, params_path, run_experiment, run_folder
@@ -76,8 +76,3 @@ def glue_all(metrics: dict[str, float]) -> None:
 
     for key, value in metrics.items():
         glue(key, value, display=False)
-
-
-def show(*objs: Any) -> None:
-    for obj in objs:
-        display(obj)
