@@ -75,7 +75,11 @@ class ColorGrid:
 
     def assign(self, **arrays: np.ndarray) -> ColorGrid:
         """A grid with extra variables; flat `[N, …]` arrays are reshaped to the grid."""
-        shaped = {k: np.asarray(a).reshape(*self.shape, *np.shape(a)[1:]) if np.ndim(a) and np.shape(a)[0] == self.size and np.shape(a)[:3] != self.shape else np.asarray(a) for k, a in arrays.items()}
+        shaped = {}
+        for name, arr in arrays.items():
+            arr = np.asarray(arr)
+            is_flat = arr.ndim > 0 and arr.shape[0] == self.size and arr.shape[:3] != self.shape
+            shaped[name] = arr.reshape(*self.shape, *arr.shape[1:]) if is_flat else arr
         return ColorGrid(self.axes, self.coords, {**self.vars, **shaped})
 
     def permute(self, order: str) -> ColorGrid:
