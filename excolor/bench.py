@@ -21,9 +21,10 @@ from excolor.config import load_experiment
 from excolor.evaluation import evaluate
 from excolor.files import atomic_write_json
 from excolor.models import capture_outputs
+from excolor.adam import FusedAdam
 from excolor.objective import Objective
 from excolor.components import prepare, schedule_tables
-from excolor.training import train
+from excolor.training import small_tensor_kernels, train
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,23 +33,20 @@ def plain_steps_per_s(params: Path, seed: int = 0) -> float:
     """Steps/s of a raw torch loop: same model, data, optimizer, regularizers and schedule."""
     exp = load_experiment(params)
     cfg = exp.train_config()
-    model, regs, batches, _ = prepare(cfg, seed, torch.device('cpu'))
-    weights, lr = schedule_tables(cfg, regs, len(batches))
-    objective, lrs = Objective(regs, weights), lr.tolist()
-    latents: dict = {}
-    capture_outputs(model, sorted({r.layer for r in regs}), latents)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-8, fused=True)
-    model.train()
-    t0 = time.perf_counter()
-    for step in range(len(batches)):
-        x, labels = batches[step]
-        loss, _, _ = objective(model(x), x, labels, latents, step)
-        opt.zero_grad()
-        loss.backward()
-        for g in opt.param_groups:
-            g['lr'] = lrs[step]
-        opt.step()
-    return len(batches) / (time.perf_counter() - t0)
+    with small_tensor_kernels(threads=1):
+        model, regs, batches, _ = prepare(cfg, seed, torch.device('cpu'))
+        weights, lr = schedule_tables(cfg, regs, len(batches))
+        t0 = time.perf_counter()
+        objective, lrs = Objective(regs, weights, batches), lr.tolist()
+        latents: dict = {}
+        capture_outputs(model, sorted({r.layer for r in regs}), latents)
+        opt = FusedAdam(model.parameters(), lr=1e-8)
+        params = opt.params
+        model.train()
+        for step, x in enumerate(batches.inputs()):
+            loss, _, _ = objective(model(x), x, latents, step)
+            opt.apply(torch.autograd.grad(loss, params), lrs[step])
+        return len(batches) / (time.perf_counter() - t0)
 
 
 def lightning_steps_per_s(params: Path, seed: int = 0) -> float:

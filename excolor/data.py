@@ -78,6 +78,10 @@ class Batches:
     def __iter__(self) -> Iterator[Batch]:
         return (self[j] for j in range(len(self)))
 
+    def inputs(self) -> list[Tensor]:
+        """Every batch's colours `[B, 3]`, as views (the training loop's only per-step data)."""
+        return [self.x[s:e] for s, e in self.bounds]
+
     def label_counts(self) -> dict[str, int]:
         """How many samples carried each label (the seeds log e.g. 87 red of 96 064)."""
         return {'n_total': len(self.x), **{k: int(v.sum().item()) for k, v in self.labels.items()}}

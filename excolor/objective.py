@@ -1,42 +1,108 @@
 """The training objective: reconstruction error plus the scheduled regularizer terms.
 
 Shared by the Lightning module and the plain-torch benchmark loop, so the two differ only in
-the loop around it. Tiny models are bound by per-operation overhead (autograd nodes cost
-more than the arithmetic), so the terms are combined in one weighted sum over a stacked
-`[terms, B]` matrix and angular terms share one normalised copy of the latents.
+the loop around it. Tiny models are bound by per-operation overhead (each op and autograd
+node costs more than its arithmetic), so everything that does not depend on the model is
+worked out once per run, before training: which terms are active at each step (non-zero
+weight, some labelled sample in the batch) and their per-sample coefficients, label weights
+times schedule weight. A step then evaluates the active terms and takes one weighted sum over
+their stacked `[terms, B]` matrix; angular terms share one normalised copy of the latents.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from excolor.data import Batches
 from excolor.regularizers import Regularizer, unit
 
 
+@dataclass(frozen=True)
+class StepPlan:
+    """What one step evaluates: the active regularizers and their weighted coefficients `[active, B]`."""
+
+    active: tuple[int, ...]
+    coef: Tensor | None  # label weight × schedule weight, one row per active regularizer
+    zero: tuple[int, ...]  # scheduled, but no sample carries the label: exactly 0, logged as such
+
+
 class Objective:
-    """`loss(step) = MSE(ŷ, x) + Σ_r w_r(step) · term_r`, with per-step weights pre-resolved."""
+    """`loss(step) = MSE(ŷ, x) + Σ_r w_r(step) · Σ_i c_ri · term_r(z_i)`, planned for a whole run.
 
-    def __init__(self, regularizers: list[Regularizer], weights: np.ndarray):
+    `c_ri` is `1/B` for a term on every sample and the affinity-weighted mean
+    `a_i / (Σ a + 1e-8)` for a labelled one (see `Regularizer.weights`). Both depend only on
+    the pre-drawn batches, so they are computed here once for all steps, in the same float32
+    arithmetic a per-step computation would use.
+    """
+
+    def __init__(self, regularizers: list[Regularizer], weights: np.ndarray, batches: Batches):
+        if len(weights) < len(batches):
+            raise ValueError(f'{len(weights)} rows of schedule weights for {len(batches)} batches')
         self.regularizers = regularizers
-        self.weights = weights.tolist()  # [step][regularizer]: plain floats, cheap to index
+        self.names = [r.name for r in regularizers]
+        device, dtype = batches.x.device, batches.x.dtype
+        lengths = torch.tensor([e - s for s, e in batches.bounds])
+        batch_of = torch.repeat_interleave(torch.arange(len(lengths)), lengths).to(device)  # [N]: each sample's batch
+        # Per-sample coefficients of every regularizer over the whole stream (None: its labels are not drawn).
+        self._coef: list[Tensor | None] = [self._coefficients(r, batches, lengths, batch_of) for r in regularizers]
+        has_label = [self._batches_with_weight(c, batch_of, len(lengths)) for c in self._coef]
+        scheduled = weights[: len(batches)]
+        plans = []
+        for step, (s, e) in enumerate(batches.bounds):
+            active, zero, rows = [], [], []
+            for i, (reg, w) in enumerate(zip(regularizers, scheduled[step])):
+                if w == 0 or not reg.train or self._coef[i] is None:
+                    continue  # exactly zero weight: not computed, not logged (as upstream)
+                if not has_label[i][step]:
+                    zero.append(i)
+                    continue
+                active.append(i)
+                rows.append((i, float(w)))
+            coef = None
+            if rows:
+                c = torch.stack([self._coef[i][s:e] for i, _ in rows])
+                coef = c * torch.tensor([w for _, w in rows], dtype=dtype, device=device)[:, None]
+            plans.append(StepPlan(tuple(active), coef, tuple(zero)))
+        self.plans = plans
+        self._bounds = batches.bounds
 
-    def __call__(self, y: Tensor, x: Tensor, labels: dict[str, Tensor], latents: dict[str, Tensor], step: int, *, terms: bool = False) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
-        """Total loss, reconstruction loss and (if `terms`) each active term's unweighted value."""
+    @staticmethod
+    def _coefficients(reg: Regularizer, batches: Batches, lengths: Tensor, batch_of: Tensor) -> Tensor | None:
+        if reg.labels is None:
+            per_batch = torch.tensor([1.0 / int(b) for b in lengths], dtype=batches.x.dtype)
+            return per_batch.to(batch_of.device)[batch_of]
+        present = [(batches.labels[k], s) for k, s in reg.labels.items() if k in batches.labels]
+        if not present:
+            return None
+        affinity = present[0][0] * present[0][1]
+        for lab, s in present[1:]:
+            affinity = affinity + lab * s
+        affinity = affinity.clamp(0, 1)
+        # Hard labels times a scale: batch totals are small multiples, exact in any summation order.
+        totals = torch.zeros(len(lengths), dtype=affinity.dtype, device=affinity.device).index_add_(0, batch_of, affinity)
+        return affinity / (totals[batch_of] + 1e-8)
+
+    @staticmethod
+    def _batches_with_weight(coef: Tensor | None, batch_of: Tensor, n_batches: int) -> list[bool]:
+        if coef is None:
+            return []
+        counts = torch.zeros(n_batches, device=coef.device).index_add_(0, batch_of, (coef != 0).float())
+        return (counts > 0).tolist()
+
+    def __call__(self, y: Tensor, x: Tensor, latents: dict[str, Tensor], step: int, *, terms: bool = False) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+        """Total loss, reconstruction loss and (if `terms`) each scheduled term's unweighted value."""
         recon = nn.functional.mse_loss(y, x)
-        b = x.shape[0]
+        plan = self.plans[step]
+        if not plan.active:
+            return recon, recon, self._zeros(recon, plan) if terms else {}
         units: dict[str, Tensor] = {}
-        rows, cs, ws, names, zero = [], [], [], [], []
-        for reg, w in zip(self.regularizers, self.weights[step]):
-            if w == 0 or not reg.train:
-                continue  # exactly zero weight: not computed, not logged (as upstream)
-            c = reg.weights(labels, b)
-            if c is None:
-                continue
-            if isinstance(c, float) and c == 0.0:
-                zero.append(reg.name)  # no labelled sample: the term is exactly 0
-                continue
+        rows = []
+        for i in plan.active:
+            reg = self.regularizers[i]
             z = latents[reg.layer]
             u = None
             if reg.term.angular:
@@ -44,22 +110,16 @@ class Objective:
                 if u is None:
                     u = units[reg.layer] = unit(z)
             rows.append(reg.per_sample(z, u))
-            cs.append(torch.as_tensor(c, dtype=x.dtype, device=x.device).expand(b))
-            ws.append(w)
-            names.append(reg.name)
-        loss = recon
-        if rows:
-            coef = torch.stack(cs)
-            stacked = torch.stack(rows)
-            weighted = coef * torch.tensor(ws, dtype=x.dtype, device=x.device)[:, None]
-            loss = recon + (weighted * stacked).sum()
+        stacked = torch.stack(rows)
+        loss = recon + (plan.coef * stacked).sum()
         values: dict[str, Tensor] = {}
         if terms:
+            s, e = self._bounds[step]
             with torch.no_grad():
-                for i, name in enumerate(names):
-                    values[name] = (coef[i] * stacked[i]).sum()
-                for name in zero:
-                    values[name] = recon.new_zeros(())
+                for row, i in zip(stacked, plan.active):
+                    values[self.names[i]] = (self._coef[i][s:e] * row).sum()
+            values |= self._zeros(recon, plan)
         return loss, recon, values
-    def _index(self, name: str) -> int:
-        return next(i for i, r in enumerate(self.regularizers) if r.name == name)
+
+    def _zeros(self, recon: Tensor, plan: StepPlan) -> dict[str, Tensor]:
+        return {self.names[i]: recon.new_zeros(()) for i in plan.zero}

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from excolor.data import Batches
 from excolor.objective import Objective
 from excolor.regularizers import Anchor, AngularAnchor, AntiAnchor, AxisAlignedSubspace, Planarity, Regularizer, Separate, Unitarity
 
@@ -62,8 +63,26 @@ def test_fused_objective_equals_the_sum_of_terms():
         Regularizer('unit', Unitarity(), 'e'),
     ]
     w = np.array([[0.01, 0.1, 0.05, 0.25, 0.0]])
-    loss, recon, terms = Objective(regs, w)(y, x, labels, {'b': zn, 'e': z}, 0, terms=True)
+    objective = Objective(regs, w, Batches(x, labels, ((0, 64),)))
+    loss, recon, terms = objective(y, x, {'b': zn, 'e': z}, 0, terms=True)
     expected = torch.nn.functional.mse_loss(y, x) + sum(wi * r.loss(zn, labels) for wi, r in zip(w[0], regs) if wi)
     assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
     assert set(terms) == {'separate', 'anchor', 'anti', 'sub'}  # zero weight: not computed, not logged
     assert terms['anchor'].item() == pytest.approx(regs[1].loss(zn, labels).item(), rel=1e-6)
+
+
+def test_the_plan_follows_each_batch_labels_and_size():
+    """Per-sample coefficients are the batch's own: 1/B for every sample, a_i/Σa for labelled ones."""
+    x = torch.rand(10, 3)
+    red = torch.tensor([0, 0, 0, 0, 1, 1, 0, 0, 0, 0.0])  # batches: [0, 4) none, [4, 8) two, [8, 10) none
+    regs = [Regularizer('unit', Unitarity(), 'e'), Regularizer('anchor', Anchor([1, 0]), 'e', {'red': 1.0})]
+    objective = Objective(regs, np.array([[2.0, 3.0]] * 3), Batches(x, {'red': red}, ((0, 4), (4, 8), (8, 10))))
+    first, second, last = objective.plans
+    assert first.active == (0,) and first.zero == (1,)
+    assert torch.equal(first.coef, torch.full((1, 4), 2.0 / 4))
+    assert second.active == (0, 1)
+    assert torch.allclose(second.coef[1], torch.tensor([1.5, 1.5, 0, 0]))
+    assert torch.equal(last.coef, torch.full((1, 2), 2.0 / 2))
+    z = torch.randn(2, 2)
+    _, recon, terms = objective(torch.zeros(2, 3), x[8:], {'e': z}, 2, terms=True)
+    assert terms['anchor'].item() == 0.0 and terms['unit'].item() == pytest.approx(regs[0].loss(z, {}).item())
