@@ -25,7 +25,7 @@ from excolor.book.fake_runs import cited_by_pages, write_fake_runs
 from excolor.book.layout import book_sources, experiments_in_toc, toc_files
 from excolor.book.markdown import num, table
 from excolor.book.mathjax import vendor_mathjax
-from excolor.book.notebooks import hide_parameter_cells
+from excolor.book.notebooks import hide_parameter_cells, retitle, title
 from excolor.book.preflight import RunsNotReady, require_fresh_runs
 from excolor.book.provenance import (
     commit_text,
@@ -70,6 +70,7 @@ def test_assemble_puts_both_pages_and_merged_figures_side_by_side(fake_runs, tmp
     nb = nbformat.read(exp / 'representative.ipynb', as_version=4)
     seed = json.loads((fake_runs / 'quick' / 'ex-2.9.1' / 'sweep' / 'summary.json').read_text())['representative_seed']
     assert f'seed {seed}' in nb.cells[0].source
+    assert title(nbformat.read(exp / 'sweep.ipynb', as_version=4)) == 'ex-2.9.1: summary over seeds'  # not the shared template title
     hidden = [c for c in nb.cells if 'remove-cell' in c.metadata.get('tags', [])]
     assert {t for c in hidden for t in c.metadata['tags']} >= {'parameters', 'injected-parameters'}
 
@@ -175,6 +176,14 @@ def test_jupyter_book_is_always_a_full_build_that_fails_on_warnings(tmp_path):
     html = jupyter_book_command(tmp_path)
     assert html[1:6] == ['build', '--all', '-W', '-n', '--keep-going'] and html[-1] == str(tmp_path)
     assert jupyter_book_command(tmp_path, 'pdf')[-3:-1] == ['--builder', 'pdflatex']
+
+
+def test_retitle_replaces_only_the_first_heading():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1'), nbformat.v4.new_markdown_cell('Intro\n# Summary over seeds\n\ntext\n# Later')])
+    assert title(retitle(nb, 'Ex 2.2: summary over seeds')) == 'Ex 2.2: summary over seeds'
+    assert nb.cells[1].source == 'Intro\n# Ex 2.2: summary over seeds\n\ntext\n# Later'
+    with pytest.raises(ValueError):
+        retitle(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('no heading')]), 'x')
 
 
 def test_hide_parameter_cells_tags_only_papermill_cells():

@@ -82,6 +82,13 @@ def test_representative_seed_is_closest_to_the_median():
     assert aggregate.representative_seed(tie) == 1
 
 
+def test_with_variants_the_last_variant_score_decides():
+    df = frame(sigmoid_score=[0.9, 0.1, 0.5], linear_max_mse=[0.3, 0.1, 0.2], linear_score=[0.2, 0.8, 0.3])
+    assert aggregate.rank_metric(df) == 'linear_score'
+    assert aggregate.best_seed(df, 'linear_score') == 1 and aggregate.representative_seed(df) == 2
+    assert aggregate.headline_metrics(df)[0] == 'linear_score'
+
+
 def test_without_a_score_the_first_metric_decides():
     df = frame(max_mse=[0.3, 0.1, 0.2], r=[0.1, 0.2, 0.3])
     assert aggregate.rank_metric(df) == 'max_mse'

@@ -11,7 +11,7 @@ from excolor.runs import task
 from excolor.runs.check import check
 from excolor.runs.plan import make_plan
 from excolor.runs.progress import Progress, summary_table
-from excolor.runs.sweep import run_sweep
+from excolor.runs.sweep import priority, run_sweep, training_steps
 from tests.fixtures.sweeps import PRELOAD, WARM, fixture_layout, science, stable_library
 
 LIGHT = {'preload': PRELOAD, 'warm': WARM}
@@ -220,3 +220,12 @@ def test_two_whole_sweeps_at_once_do_every_run_once(tmp_path, client):
     assert {name: sorted(s) for name, s in by_name.items() if name.count('/') == 1} == {
         name: ['cached', 'done'] for name in ('fx-a/seed-000', 'fx-a/seed-001', 'fx-a/seed-002', 'fx-a/sweep')}
     assert check('quick', None, runs_dir=layout.runs_dir, params_dir=layout.params_dir, templates_dir=layout.templates_dir) == []
+
+
+def test_costliest_seeds_start_first_and_summaries_jump_the_queue():
+    plan = make_plan('full')
+    steps = {name: training_steps(plan, name) for name in plan.experiments}
+    assert steps['ex-2.2'] == 20001 and steps['ex-2.3'] == 2 * steps['ex-2.9']  # two variants
+    first = sorted(plan.runs, key=lambda j: -priority(j, steps))[0]
+    assert first.experiment == 'ex-2.2'
+    assert priority(plan.experiments['ex-2.9.1'].summary, steps) > max(steps.values())

@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from excolor.book.notebooks import copy_notebook
+import nbformat
+
+from excolor.book.notebooks import copy_notebook, title
 
 
 class IncompleteRuns(RuntimeError):
@@ -76,7 +78,10 @@ def assemble_experiment(exp_dir: Path, out: Path) -> None:
     sweep_dir = exp_dir / 'sweep'
     out.mkdir(parents=True, exist_ok=True)
     copy_notebook(seed_dir / 'notebook.ipynb', out / 'representative.ipynb')
-    copy_notebook(sweep_dir / 'sweep.ipynb', out / 'sweep.ipynb')
+    # "Ex 2.9.1: Delete only red, over many seeds" → "Ex 2.9.1: summary over seeds"
+    head = title(nbformat.read(seed_dir / 'notebook.ipynb', as_version=4)) or ''
+    label = head.split(':')[0] if ':' in head else exp_dir.name
+    copy_notebook(sweep_dir / 'sweep.ipynb', out / 'sweep.ipynb', f'{label}: summary over seeds')
     for sub in ('figures', 'tables'):
         (out / sub).mkdir(exist_ok=True)
         merge_tree(sweep_dir / sub, out / sub)

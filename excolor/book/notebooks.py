@@ -21,7 +21,30 @@ def hide_parameter_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def copy_notebook(src: str | Path, dst: str | Path) -> None:
-    """Copy an executed notebook (outputs untouched) with its parameter cells hidden."""
-    nb = nbformat.read(src, as_version=4)
-    atomic_write_text(dst, nbformat.writes(hide_parameter_cells(nb)))
+def title(nb: nbformat.NotebookNode) -> str | None:
+    """The text of the notebook's first `# ` heading (its page title in the book)."""
+    for cell in nb.cells:
+        if cell.cell_type == 'markdown':
+            for line in cell.source.splitlines():
+                if line.startswith('# '):
+                    return line[2:].strip()
+    return None
+
+
+def retitle(nb: nbformat.NotebookNode, new: str) -> nbformat.NotebookNode:
+    """Replace the first `# ` heading: the sweep template is shared, its pages should not all be "Summary over seeds"."""
+    for cell in nb.cells:
+        if cell.cell_type == 'markdown':
+            lines = cell.source.splitlines()
+            for i, line in enumerate(lines):
+                if line.startswith('# '):
+                    lines[i] = f'# {new}'
+                    cell.source = '\n'.join(lines)
+                    return nb
+    raise ValueError('the notebook has no "# " heading to retitle')
+
+
+def copy_notebook(src: str | Path, dst: str | Path, new_title: str | None = None) -> None:
+    """Copy an executed notebook (outputs untouched) with its parameter cells hidden, optionally retitled."""
+    nb = hide_parameter_cells(nbformat.read(src, as_version=4))
+    atomic_write_text(dst, nbformat.writes(retitle(nb, new_title) if new_title else nb))

@@ -4,9 +4,10 @@ Pure functions of the runs' `metrics.json` files, so the sweep notebook stays sh
 rules are unit-tested: statistics are mean, std (ddof = 1), min, max and a percentile
 bootstrap 95 % CI of the mean (fixed RNG seed: the same seeds always give the same interval;
 the same resampling as `excolor.tables.summary_table`, so table and `summary.json` agree).
-The best seed follows ex-2.9.1: the highest `score` (|r| of the ablated condition), the
-earlier seed on ties. The representative seed is the one whose `score` (or, without one,
-the first metric) is closest to the median: a typical run, not a lucky one.
+The best seed follows ex-2.9.1: the highest `score` (|r| of the condition each params file
+names in `evaluation.score`), the earlier seed on ties. The representative seed is the one
+whose `score` is closest to the median: a typical run, not a lucky one. With several model
+variants each reports `<variant>_score`, and the last variant (the experiment's main one) ranks.
 """
 
 from __future__ import annotations
@@ -54,12 +55,16 @@ def load_metrics(experiment_dir: str | Path, seeds: Iterable[int] | None = None)
 
 
 def rank_metric(per_seed: pd.DataFrame) -> str:
-    """`score` if the runs report one, else the first metric."""
-    if RANK_METRIC in per_seed.columns:
+    """`score` if the runs report one, else the last variant's `<variant>_score`, else the first metric."""
+    cols = [str(c) for c in per_seed.columns]
+    if RANK_METRIC in cols:
         return RANK_METRIC
-    if per_seed.columns.empty:
+    scores = [c for c in cols if c.endswith(f'_{RANK_METRIC}')]
+    if scores:
+        return scores[-1]
+    if not cols:
         raise ValueError('no metrics to rank seeds by')
-    return str(per_seed.columns[0])
+    return cols[0]
 
 
 def best_seed(per_seed: pd.DataFrame, metric: str = RANK_METRIC) -> int:
@@ -79,9 +84,10 @@ def representative_seed(per_seed: pd.DataFrame, metric: str | None = None) -> in
 
 
 def headline_metrics(per_seed: pd.DataFrame, limit: int = 8) -> list[str]:
-    """The metrics a sweep page shows first: `score`, then correlations, then error maxima and medians."""
+    """The metrics a sweep page shows first: the rank metric, then correlations, then error maxima and medians."""
     cols = [str(c) for c in per_seed.columns]
-    out = [RANK_METRIC] if RANK_METRIC in cols else []
+    rank = rank_metric(per_seed) if cols else None
+    out = [rank] if rank and rank.endswith(RANK_METRIC) else []
     for suffix in HEADLINE_SUFFIXES:
         out += [c for c in cols if c.endswith(suffix) and c not in out]
     return (out or cols)[:limit]

@@ -61,6 +61,21 @@ def connect(client: Any = None, scheduler: str | None = None, workers: int | Non
             yield c
 
 
+def training_steps(plan: Plan, experiment: str) -> int:
+    """Optimizer steps one seed of `experiment` takes over all its variants: the sweep's cost model."""
+    exp = plan.experiments[experiment].experiment
+    return sum(exp.train_config(name).schedule.length for name in exp.variants)
+
+
+def priority(job: Job, steps: dict[str, int]) -> int:
+    """Dask priority (higher first): summaries and showcase runs as soon as they are ready, then seeds, costliest first.
+
+    Longest jobs first keeps both workers busy to the end (ex-2.2's seeds train 7× longer than
+    ex-2.9.1's), and the shown seeds of an experiment re-run while other seeds still train.
+    """
+    return steps[job.experiment] if job.kind == 'seed' else 10**9
+
+
 def _cached(job: Job) -> dict[str, Any]:
     return {'name': job.name, 'kind': job.kind, 'experiment': job.experiment, 'seed': job.seed, 'folder': job.folder, 'worker': None,
             'status': 'cached', 'seconds': 0.0, 'error': None, 'note': None}
@@ -88,6 +103,7 @@ def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, sc
         progress.cached(len(ep.runs) - len(mine), f'{name}: all {len(ep.runs)} runs' if not mine else name)
         todo += mine
     remaining = {name: sum(1 for j in todo if j.experiment == name) for name in plan.experiments}
+    steps = {name: training_steps(plan, name) for name in plan.experiments}
     failed_seeds = {name: 0 for name in plan.experiments}
 
     try:
@@ -96,7 +112,8 @@ def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, sc
             queue = as_completed()
 
             def submit(job: Job) -> None:
-                fut = c.submit(task.execute, job, **options, key=f'{job.name}-{job.key[:12]}-{time.time_ns()}', pure=False)
+                fut = c.submit(task.execute, job, **options, key=f'{job.name}-{job.key[:12]}-{time.time_ns()}', pure=False,
+                               priority=priority(job, steps))
                 jobs[fut] = job
                 queue.add(fut)
 
@@ -125,7 +142,7 @@ def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, sc
                         result.outcomes.append(_cached(job))
                         progress.cached(1, f'{name}: showcase seed {job.seed}')
 
-            for job in todo:
+            for job in sorted(todo, key=lambda j: -priority(j, steps)):
                 submit(job)
             for name, n in remaining.items():
                 if n == 0:
