@@ -75,13 +75,9 @@ class Objective:
         if reg.labels is None:
             per_batch = torch.tensor([1.0 / int(b) for b in lengths], dtype=batches.x.dtype)
             return per_batch.to(batch_of.device)[batch_of]
-        present = [(batches.labels[k], s) for k, s in reg.labels.items() if k in batches.labels]
-        if not present:
+        affinity = reg.affinity(batches.labels)
+        if affinity is None:
             return None
-        affinity = present[0][0] * present[0][1]
-        for lab, s in present[1:]:
-            affinity = affinity + lab * s
-        affinity = affinity.clamp(0, 1)
         # Hard labels times a scale: batch totals are small multiples, exact in any summation order.
         totals = torch.zeros(len(lengths), dtype=affinity.dtype, device=affinity.device).index_add_(0, batch_of, affinity)
         return affinity / (totals[batch_of] + 1e-8)

@@ -154,17 +154,23 @@ class Regularizer:
         """
         if self.labels is None:
             return 1.0 / batch_size
-        present = [(labels[k], s) for k, s in self.labels.items() if k in labels]
+        affinity = self.affinity(labels)
+        if affinity is None:
+            return None
+        total = affinity.sum()
+        if total.item() == 0:
+            return 0.0
+        return affinity / (total + 1e-8)
+
+    def affinity(self, labels: dict[str, Tensor]) -> Tensor | None:
+        """How much each sample carries this term's labels: `clamp(Σ_k scale_k · label_k, 0, 1)`; `None` if none is drawn."""
+        present = [(labels[k], s) for k, s in (self.labels or {}).items() if k in labels]
         if not present:
             return None
         affinity = present[0][0] * present[0][1]
         for lab, s in present[1:]:
             affinity = affinity + lab * s
-        affinity = affinity.clamp(0, 1)
-        total = affinity.sum()
-        if total.item() == 0:
-            return 0.0
-        return affinity / (total + 1e-8)
+        return affinity.clamp(0, 1)
 
     def per_sample(self, z: Tensor, u: Tensor | None = None) -> Tensor:
         out = self.term(z, u)

@@ -52,17 +52,18 @@ class ExperimentPlan:
     layout: Layout | None = None
 
     def showcase(self) -> list[Job]:
-        """The seeds the book shows (the summary's representative and best seeds), re-run with figures.
+        """The seed the book shows (the summary's representative seed), re-run with figures.
 
         Seed runs are metrics-only: drawing a run's figures costs more than training it, and only
-        the shown seeds need them. Same parameters plus `figures=True`, so the same metrics.
+        the shown seed needs them (the best seed is named on the sweep page; re-run it with
+        `figures=True` to see it). Same parameters plus `figures=True`, so the same metrics.
         Empty until the summary exists.
         """
         try:
             summary = json.loads((Path(self.summary.folder) / SUMMARY).read_text())
         except (OSError, ValueError):
             return []
-        chosen = sorted({summary.get('representative_seed'), summary.get('best_seed')} - {None})
+        chosen = {summary.get('representative_seed')} - {None}
         out = []
         for run in self.runs:
             if run.seed in chosen:
