@@ -1,0 +1,89 @@
+"""`SweepPage`: what the sweep summary notebook shows, so the notebook is a few calls and its prose.
+
+Built once per experiment from the seeds' `metrics.json`: it writes `summary.json` (the runner
+reads the representative seed from it) and the per-seed CSV, glues every statistic for the
+book's `{glue:text}` references, and then draws the distributions and renders the tables on
+request. The rules themselves (statistics, best and representative seed) are in `aggregate`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from IPython.display import Markdown
+from pandas.io.formats.style import Styler
+
+from excolor.files import atomic_write_json, atomic_write_text
+from excolor.runs import aggregate
+from excolor.runs.layout import PUBLISHED, Layout
+
+MAX_SHOWN = 10  # metrics in the distributions figure and the headline table
+
+
+class SweepPage:
+    """One experiment's seeds pooled: statistics, the chosen seeds, figures and tables under `out`."""
+
+    def __init__(self, experiment: str, profile: str, runs_dir: str = '', out_dir: str = '', seeds: list[int] | tuple[int, ...] = ()):
+        from myst_nb import glue
+
+        self.experiment, self.profile = experiment, profile
+        layout = Layout.make(runs_dir or None)
+        self.out = Path(out_dir) if out_dir else layout.sweep_dir(profile, experiment)
+        self.per_seed = aggregate.load_metrics(layout.experiment_dir(profile, experiment), list(seeds) or None)
+        self.summary: dict[str, Any] = aggregate.summary_json(self.per_seed, aggregate.summarize(self.per_seed), experiment=experiment, profile=profile)
+        atomic_write_json(self.out / 'summary.json', self.summary)
+        atomic_write_text(self.out / 'tables' / f'{experiment}-sweep-per-seed.csv', self.per_seed.to_csv())
+        for name, value in aggregate.glue_values(self.summary).items():
+            glue(name, value, display=False)
+        self.published = aggregate.published_values(PUBLISHED, experiment)
+        shown = aggregate.headline_metrics(self.per_seed)
+        shown += [m for m in self.published if m in self.per_seed.columns and m not in shown][: max(0, MAX_SHOWN - len(shown))]
+        self.shown = shown
+
+    @property
+    def best(self) -> int:
+        return self.summary['best_seed']
+
+    @property
+    def representative(self) -> int:
+        return self.summary['representative_seed']
+
+    def headline(self) -> Markdown:
+        """One line: how many seeds, the best and the representative seed with their scores."""
+        df, rank = self.per_seed, self.summary['rank_metric']
+        return Markdown(f'**{self.experiment}**, profile `{self.profile}`: {len(df)} seeds ({df.index.min()}–{df.index.max()}). '
+                        f'Best seed by `{rank}`: **{self.best}** ({df.loc[self.best, rank]:.3g}); representative seed: '
+                        f'**{self.representative}** ({df.loc[self.representative, rank]:.3g}; the median is {df[rank].median():.3g}).')
+
+    def distributions(self):
+        """Every shown metric over seeds, with the best and representative seed and the published number marked."""
+        from excolor.figures import save_figure
+        from excolor.figures.sweep import plot_metric_distributions
+
+        published = {m: self.published[m] for m in self.shown if m in self.published}
+        return save_figure(
+            lambda theme: plot_metric_distributions(self.per_seed, self.shown, theme=theme, published=published,
+                                                    highlight={'best': self.best, 'representative': self.representative}),
+            self.out / 'figures' / f'{self.experiment}-sweep-distributions',
+            alt=f'{self.experiment}: distributions over {len(self.per_seed)} seeds of {", ".join(self.shown)}, with the best seed '
+                f'({self.best}) and the representative seed ({self.representative}) marked.',
+        )
+
+    def summary_table(self, which: str = 'headline') -> Styler:
+        """Mean, std, range and 95 % CI per metric (`headline`: the shown ones; `all`: every metric), saved as HTML and LaTeX."""
+        from excolor.tables import save_table, style_summary, summary_latex, summary_table
+
+        if which not in ('headline', 'all'):
+            raise ValueError(f"which must be 'headline' or 'all', not {which!r}")
+        table = summary_table(self.per_seed[self.shown] if which == 'headline' else self.per_seed)
+        what = 'headline metrics' if which == 'headline' else 'every metric'
+        styled = style_summary(table)
+        save_table(styled, summary_latex(table, caption=f'{self.experiment}: {what} over {len(self.per_seed)} seeds (profile {self.profile}).',
+                                         label=f'tab:{self.experiment}-sweep-{"summary" if which == "headline" else "all"}'),
+                   self.out / 'tables' / f'{self.experiment}-sweep-{"summary" if which == "headline" else "all"}')
+        return styled
+
+    def per_seed_table(self) -> Styler:
+        """The shown metrics of every seed."""
+        return self.per_seed[self.shown].style.format('{:.4g}')
