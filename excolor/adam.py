@@ -6,7 +6,8 @@ a few hundred weights that is more than the backward pass of some terms. `FusedA
 calls the same kernel with the same state on lists built once, and takes the gradients as a
 list (from `torch.autograd.grad`), so no `.grad` needs zeroing or accumulating either.
 The result is bit-for-bit that of `torch.optim.Adam(fused=True)` (a test checks it), and the
-object is still an `Adam`, so Lightning, `state_dict()` and `step()` work as usual.
+object is still an `Adam`, so Lightning and `state_dict()` work as usual; `step()` reads
+`.grad` and goes through `apply`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ class FusedAdam(torch.optim.Adam):
             counters = list({id(t): t for t in steps}.values())
             self._lists = ([self.state[p]['exp_avg'] for p in params], [self.state[p]['exp_avg_sq'] for p in params], steps, counters)
         return self._lists
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """Adam's usual entry point, through `apply`: every parameter must have a gradient."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        missing = [i for i, p in enumerate(self.params) if p.grad is None]
+        if missing:
+            raise ValueError(f'FusedAdam.step: parameters {missing} have no gradient (every parameter must take part)')
+        self.apply([p.grad for p in self.params], self.param_groups[0]['lr'])
+        return loss
 
     def load_state_dict(self, state_dict: dict) -> None:
         super().load_state_dict(state_dict)

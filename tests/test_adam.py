@@ -33,3 +33,17 @@ def test_state_round_trips_through_torch_adam():
     restored.load_state_dict(opt.state_dict())
     restored.apply([torch.ones_like(p) for p in restored.params], 1e-3)
     assert all(float(s['step']) == 2 for s in restored.state.values())
+
+
+def test_step_reads_grads_and_counts_once():
+    """`step()` goes through `apply`: the shared step counter moves by one, as in torch's Adam."""
+    ours, ref = _model(), _model()
+    opt, ref_opt = FusedAdam(ours.parameters(), lr=1e-2), torch.optim.Adam(ref.parameters(), lr=1e-2, fused=True)
+    x = torch.rand(32, 3)
+    for model, o in ((ours, opt), (ref, ref_opt)):
+        for _ in range(3):
+            o.zero_grad()
+            (model(x) - x).pow(2).mean().backward()
+            o.step()
+    assert all(torch.equal(a, b) for a, b in zip(ours.parameters(), ref.parameters()))
+    assert all(float(s['step']) == 3 for s in opt.state.values())
