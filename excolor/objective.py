@@ -53,19 +53,18 @@ class Objective:
         scheduled = weights[: len(batches)]
         plans = []
         for step, (s, e) in enumerate(batches.bounds):
-            active, zero, rows = [], [], []
+            active, zero = {}, []  # active: regularizer index → its schedule weight at this step
             for i, (reg, w) in enumerate(zip(regularizers, scheduled[step])):
                 if w == 0 or not reg.train or self._coef[i] is None:
                     continue  # exactly zero weight: not computed, not logged (as upstream)
-                if not has_label[i][step]:
+                if has_label[i][step]:
+                    active[i] = float(w)
+                else:
                     zero.append(i)
-                    continue
-                active.append(i)
-                rows.append((i, float(w)))
             coef = None
-            if rows:
-                c = torch.stack([self._coef[i][s:e] for i, _ in rows])
-                coef = c * torch.tensor([w for _, w in rows], dtype=dtype, device=device)[:, None]
+            if active:
+                c = torch.stack([self._coef[i][s:e] for i in active])
+                coef = c * torch.tensor(list(active.values()), dtype=dtype, device=device)[:, None]
             plans.append(StepPlan(tuple(active), coef, tuple(zero)))
         self.plans = plans
         self._bounds = batches.bounds

@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import nbformat
-
 from excolor.book.notebooks import copy_notebook, title
 
 
@@ -77,9 +75,9 @@ def assemble_experiment(exp_dir: Path, out: Path) -> None:
     seed_dir = seed_folder(exp_dir, representative_seed(exp_dir))
     sweep_dir = exp_dir / 'sweep'
     out.mkdir(parents=True, exist_ok=True)
-    copy_notebook(seed_dir / 'notebook.ipynb', out / 'representative.ipynb')
+    representative = copy_notebook(seed_dir / 'notebook.ipynb', out / 'representative.ipynb')
     # "Ex 2.9.1: Delete only red, over many seeds" → "Ex 2.9.1: summary over seeds"
-    head = title(nbformat.read(seed_dir / 'notebook.ipynb', as_version=4)) or ''
+    head = title(representative) or ''
     label = head.split(':')[0] if ':' in head else exp_dir.name
     copy_notebook(sweep_dir / 'sweep.ipynb', out / 'sweep.ipynb', f'{label}: summary over seeds')
     for sub in ('figures', 'tables'):

@@ -44,7 +44,10 @@ def retitle(nb: nbformat.NotebookNode, new: str) -> nbformat.NotebookNode:
     raise ValueError('the notebook has no "# " heading to retitle')
 
 
-def copy_notebook(src: str | Path, dst: str | Path, new_title: str | None = None) -> None:
-    """Copy an executed notebook (outputs untouched) with its parameter cells hidden, optionally retitled."""
+def copy_notebook(src: str | Path, dst: str | Path, new_title: str | None = None) -> nbformat.NotebookNode:
+    """Copy an executed notebook (outputs untouched) with its parameter cells hidden, optionally retitled; returns the copy."""
     nb = hide_parameter_cells(nbformat.read(src, as_version=4))
-    atomic_write_text(dst, nbformat.writes(retitle(nb, new_title) if new_title else nb))
+    if new_title:
+        retitle(nb, new_title)
+    atomic_write_text(dst, nbformat.writes(nb))
+    return nb

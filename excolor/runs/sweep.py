@@ -155,7 +155,7 @@ def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, sc
                         result.outcomes.append(_cached(job))
                         progress.cached(1, f'{name}: showcase seed {job.seed}')
 
-            for job in sorted(todo, key=lambda j: -priority(j, steps)):
+            for job in todo:  # Dask runs them by `priority`, not in this order
                 submit(job)
             for name, n in remaining.items():
                 if n == 0:

@@ -76,12 +76,13 @@ class SweepPage:
 
         if which not in ('headline', 'all'):
             raise ValueError(f"which must be 'headline' or 'all', not {which!r}")
-        table = summary_table(self.per_seed[self.shown] if which == 'headline' else self.per_seed)
-        what = 'headline metrics' if which == 'headline' else 'every metric'
+        headline = which == 'headline'
+        table = summary_table(self.per_seed[self.shown] if headline else self.per_seed)
+        what, name = ('headline metrics', 'summary') if headline else ('every metric', 'all')
         styled = style_summary(table)
         save_table(styled, summary_latex(table, caption=f'{self.experiment}: {what} over {len(self.per_seed)} seeds (profile {self.profile}).',
-                                         label=f'tab:{self.experiment}-sweep-{"summary" if which == "headline" else "all"}'),
-                   self.out / 'tables' / f'{self.experiment}-sweep-{"summary" if which == "headline" else "all"}')
+                                         label=f'tab:{self.experiment}-sweep-{name}'),
+                   self.out / 'tables' / f'{self.experiment}-sweep-{name}')
         return styled
 
     def per_seed_table(self) -> Styler:
