@@ -29,8 +29,13 @@ def coordinate_grid(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 def hsv_bias(s: np.ndarray, v: np.ndarray, n_h: int, n_s: int) -> np.ndarray:
-    """Sampling weight that favours vibrant colours: vibrant 1, white 1/n_h, black 1/(n_s·n_h)."""
-    return (1 - v) / (n_s * n_h) + (1 - s) * v / n_h + s * v
+    """Sampling weight that favours vibrant colours: vibrant 1, white 1/n_h, black 1/(n_s·n_h).
+
+    Bilinear in (s, v), written term for term as upstream wrote it: the weighted sampler's draws
+    depend on every bit of these weights.
+    """
+    w_black, w_white, w_vibrant = 1.0 / (n_s * n_h), 1.0 / n_h, 1.0
+    return w_black * (1 - v) + w_white * (1 - s) * v + w_vibrant * s * v
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,23 @@
 """The pieces of one run, built from its config: model, regularizers, the pre-drawn data stream, schedule tables.
 
-Everything random is drawn here, in a fixed order, from the run's seed: the model's initial
-weights (torch's global RNG, as upstream), then the data stream (the run's own generator).
+Everything random is drawn here, in upstream's order, from the run's seed: the model's initial
+weights, then the data stream (see `excolor.data`), all from torch's global generator.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
+from functools import partial
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from excolor.config import DataSpec, ModelSpec, RgbGrid, TrainConfig
-from excolor.data import Batches, ColorDataset, ValidationDraws
+from excolor.data import Loader, Stream, draw_run
+from excolor.labels import batch_probabilities, grid_probabilities, hsv_vibrancy
 from excolor.models import CNColorMLP, ColorMLP
 from excolor.regularizers import TERMS, Regularizer
 
@@ -37,17 +40,36 @@ def build_regularizers(specs: list) -> list[Regularizer]:
     return regs
 
 
-def build_dataset(spec: DataSpec) -> ColorDataset:
+def build_loader(spec: DataSpec) -> Loader:
+    """Upstream's DataLoader for this data: its colours, sampler, workers and how labels are made."""
     grid = spec.grid.build()
-    rgb = grid.flat('color')
-    weights = grid.flat('bias') if spec.sampling == 'bias' else None
-    if isinstance(spec.grid, RgbGrid) and spec.grid.extra_points:
-        rgb = np.concatenate([rgb, np.asarray(spec.grid.extra_points)])
-        weights = None if weights is None else np.concatenate([weights, np.ones(len(spec.grid.extra_points))])
-    colors = torch.as_tensor(rgb, dtype=torch.float32)
-    w = None if weights is None else torch.as_tensor(weights, dtype=torch.float64)
+    rgb = grid['color']
+    weights = torch.as_tensor(grid.flat('bias').tolist(), dtype=torch.float64) if spec.sampling == 'bias' else None
     rules = {name: lab.rule() for name, lab in spec.labels.items()}
-    return ColorDataset(colors, w, rules, spec.epoch_size or len(colors), spec.batch_size)
+    if spec.probabilities == 'grid':
+        probs = grid_probabilities(rgb, rules)
+        if isinstance(spec.grid, RgbGrid) and spec.grid.extra_points:  # a second dataset, concatenated
+            extra = np.asarray(spec.grid.extra_points, dtype=np.float64)
+            more = grid_probabilities(extra, rules)
+            probs = {k: torch.cat([p, more[k]]) for k, p in probs.items()}
+            rgb = np.concatenate([grid.flat('color'), extra])
+        colors = torch.as_tensor(rgb.reshape(-1, 3), dtype=torch.float32)
+        labeller = partial(_index_probabilities, probs)
+    else:
+        colors = torch.as_tensor(rgb.reshape(-1, 3), dtype=torch.float32)
+        vib = torch.as_tensor(hsv_vibrancy(rgb).reshape(-1), dtype=torch.float32)
+        labeller = partial(_batch_probabilities, colors, vib, rules)
+    draws = spec.epoch_size or len(colors)
+    exact = all(lab.mode == 'exact' for lab in spec.labels.values()) and bool(spec.labels)
+    return Loader(colors, labeller, draws, spec.batch_size, spec.workers, weights, exact)
+
+
+def _index_probabilities(probs: dict[str, Tensor], idx: Tensor) -> dict[str, Tensor]:
+    return {k: p[idx] for k, p in probs.items()}
+
+
+def _batch_probabilities(colors: Tensor, vib: Tensor, rules: dict, idx: Tensor) -> dict[str, Tensor]:
+    return batch_probabilities(colors[idx], vib[idx], rules)
 
 
 def seed_everything(seed: int) -> None:
@@ -73,18 +95,38 @@ def schedule_tables(config: TrainConfig, regularizers: list[Regularizer], n_batc
     return weights, lr
 
 
-def prepare(config: TrainConfig, seed: int, device: torch.device) -> tuple[nn.Module, list[Regularizer], Batches, ValidationDraws | None]:
-    """Seeded model, regularizers and the whole pre-drawn data stream of one run."""
+def prepare(config: TrainConfig, seed: int) -> tuple[nn.Module, list[Regularizer], Stream]:
+    """Seeded model, regularizers and the whole data stream of one run, drawn as upstream drew them.
+
+    Seeding, then the model's initial weights, then every loader's draws, all from torch's
+    global generator in that order; the global generator is left where the model left it.
+    """
     seed_everything(seed)
-    model = build_model(config.model)  # draws from the global RNG: first, as upstream
+    model = build_model(config.model)
     regs = build_regularizers(config.regularizers)
-    gen = torch.Generator().manual_seed(seed)
-    n = config.schedule.length
-    batches = build_dataset(config.training.data).draw(n, gen).to(device)
-    val = None
-    if config.training.validation:
-        val_gen = torch.Generator().manual_seed(seed + 1_000_003)
-        val = ValidationDraws(build_dataset(config.training.validation.data), val_gen, device)
-    return model, regs, batches, val
+    gen = torch.Generator()
+    gen.set_state(torch.random.get_rng_state())
+    val = config.training.validation
+    with torch_threads(1):  # elementwise kernels split work by thread: keep one rounding path
+        stream = draw_run(
+            build_loader(config.training.data),
+            config.schedule.length,
+            gen,
+            build_loader(val.data) if val else None,
+            val.every if val else 0,
+        )
+    return model, regs, stream
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None):
+    """Run with `n` torch threads (`None`: unchanged)."""
+    old = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 

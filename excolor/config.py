@@ -95,7 +95,10 @@ class DataSpec(Strict):
     sampling: Literal['bias', 'uniform']  # 'bias': the HSV grid's vibrancy-favouring weights
     batch_size: int = Field(64, gt=0)
     epoch_size: int | None = Field(None, gt=0)  # draws per epoch; default: one per point
-    labels: dict[str, LabelSpec] = {}
+    labels: dict[str, LabelSpec] = {}  # in the order upstream's collate function drew them
+    # How upstream's loader made labels, which decides the stream draw for draw (excolor.data):
+    workers: int = Field(gt=0)  # DataLoader workers: batch j is labelled by worker j % workers
+    probabilities: Literal['grid', 'batch']  # 'grid': float64 per grid colour (ex-2.9.1); 'batch': float32 per batch
 
 
 class ModelSpec(Strict):
@@ -158,8 +161,12 @@ class ValidationSpec(Strict):
     every: int = Field(gt=0)  # training batches between validation passes
 
 
+Numerics = Literal['exact', 'fast']
+
+
 class TrainingSpec(Strict):
     schedule: str  # CSV path, relative to the params file
+    numerics: Numerics = 'exact'  # 'exact': upstream's arithmetic, bit for bit; 'fast': see excolor.training
     data: DataSpec
     validation: ValidationSpec | None = None
     log_every: int = Field(50, gt=0)

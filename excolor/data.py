@@ -1,21 +1,35 @@
-"""Training data as in-memory tensors: every batch of a run is drawn up front.
+"""The earlier codebase's data stream, replayed draw for draw in one process.
 
-A run's sample indices and hard labels are drawn once from the run's generator (epochs of
-`epoch_size` draws with replacement, split into batches, the last one short), then served as
-views. No DataLoader workers and no per-step collation: that is most of the speed-up over
-the earlier codebase, and it makes the stream a pure function of the seed.
+Upstream trained from PyTorch DataLoaders with worker processes. All of their randomness is
+deterministic given the seed, so a run's whole stream can be drawn up front, in the order
+upstream drew it, without any worker (see `shared/reference/fidelity/README.md`):
+
+1. per epoch, creating the loader iterator draws a *base seed* from the global generator;
+2. the sampler then draws the epoch's indices: a weighted sampler calls `multinomial` on the
+   global generator; a uniform sampler with replacement draws one seed from it and makes calls
+   of `randint(n, (32,))` on a private generator seeded with that;
+3. batch j of the epoch is collated by worker `j % workers`, whose torch generator was seeded
+   with `base_seed + worker`; the collate function draws one `rand_like(p)` per label, in the
+   labels' order, and a sample carries the label if `U < p`;
+4. a validation pass is a loader of its own (steps 1 and 2, exact labels: no further draws);
+   it runs after every `every` training steps, before the next epoch's loader when both fall
+   at the same step.
+
+`Loader.draw_run` returns every training batch and every validation batch of a run as
+tensors; training then only takes views. The stream is a pure function of the generator's
+state, which the caller sets from the run's seed after initialising the model (as upstream).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 import torch
 from torch import Tensor
 
-from excolor.labels import LabelRule, draw_labels, label_probabilities
+Labeller = Callable[[Tensor], dict[str, Tensor]]  # sample indices → label probabilities (float32)
 
 
 class Batch(NamedTuple):
@@ -23,38 +37,109 @@ class Batch(NamedTuple):
     labels: dict[str, Tensor]  # each [B], values in {0, 1}
 
 
-@dataclass(frozen=True)
-class ColorDataset:
-    """Colours to sample from, how to weight them, and which labels they carry."""
+def draw_seed(generator: torch.Generator) -> int:
+    """One int64 draw, as DataLoader draws a base seed and RandomSampler its own seed."""
+    return int(torch.empty((), dtype=torch.int64).random_(generator=generator).item())
 
-    colors: Tensor  # [N, 3] float32
-    weights: Tensor | None  # [N] sampling weights; None = uniform
-    rules: dict[str, LabelRule]
-    epoch_size: int
+
+@dataclass(frozen=True)
+class Loader:
+    """One of upstream's DataLoaders, reduced to what decides its random draws.
+
+    `probabilities` maps a batch's sample indices to each label's probability, in the order
+    upstream's collate function drew them; `exact` labels (validation) are those
+    probabilities as they are, with no draw.
+    """
+
+    colors: Tensor  # [N, 3] float32, in dataset order
+    probabilities: Labeller
+    draws: int  # samples per epoch
     batch_size: int
+    workers: int
+    weights: Tensor | None = None  # float64: WeightedRandomSampler; None: RandomSampler(replacement=True)
+    exact: bool = False
 
     @property
     def batches_per_epoch(self) -> int:
-        return math.ceil(self.epoch_size / self.batch_size)
+        return math.ceil(self.draws / self.batch_size)
 
-    def probabilities(self) -> dict[str, Tensor]:
-        return label_probabilities(self.colors, self.rules)
+    def epoch_indices(self, generator: torch.Generator) -> tuple[int, Tensor]:
+        """The base seed and the sample indices of one epoch (what iterating the loader draws first)."""
+        base_seed = draw_seed(generator)
+        n = len(self.colors)
+        if self.weights is not None:
+            return base_seed, torch.multinomial(self.weights, self.draws, True, generator=generator)
+        own = torch.Generator().manual_seed(draw_seed(generator))
+        calls = [torch.randint(n, (32,), generator=own) for _ in range(self.draws // 32)]
+        calls.append(torch.randint(n, (self.draws % 32,), generator=own))
+        return base_seed, torch.cat(calls)
 
-    def draw_indices(self, n: int, generator: torch.Generator) -> Tensor:
-        if self.weights is None:
-            return torch.randint(len(self.colors), (n,), generator=generator)
-        return torch.multinomial(self.weights, n, replacement=True, generator=generator)
+    def epoch(self, generator: torch.Generator, n_batches: int | None = None) -> tuple[int, list[Batch]]:
+        """One epoch's base seed and its first `n_batches` batches (all by default), labelled."""
+        base_seed, idx = self.epoch_indices(generator)
+        chunks = idx.split(self.batch_size)[:n_batches]
+        workers = [torch.Generator().manual_seed(base_seed + k) for k in range(self.workers)]
+        batches = []
+        for j, chunk in enumerate(chunks):
+            probs = self.probabilities(chunk)
+            if self.exact:
+                labels = probs
+            else:
+                g = workers[j % self.workers]
+                labels = {name: (torch.rand(p.shape, generator=g) < p).float() for name, p in probs.items()}
+            batches.append(Batch(self.colors[chunk], labels))
+        return base_seed, batches
 
-    def draw(self, n_batches: int, generator: torch.Generator) -> Batches:
-        """The first `n_batches` batches of an endless sequence of epochs."""
-        n_epochs = math.ceil(n_batches / self.batches_per_epoch)
-        idx = self.draw_indices(n_epochs * self.epoch_size, generator)
-        starts = [e * self.epoch_size + b * self.batch_size for e in range(n_epochs) for b in range(self.batches_per_epoch)]
-        ends = [min(s + self.batch_size, (s // self.epoch_size + 1) * self.epoch_size) for s in starts]
-        used = ends[n_batches - 1]
-        idx = idx[:used]
-        labels = {name: draw_labels(p[idx], generator) for name, p in sorted(self.probabilities().items())}
-        return Batches(self.colors[idx], labels, tuple(zip(starts[:n_batches], ends[:n_batches])))
+
+@dataclass(frozen=True)
+class LoaderSeed:
+    """A loader iterator that a run created: which loader (`n` colours), its base seed, and when."""
+
+    n: int
+    base_seed: int
+    step: int  # index of the last training batch before it (−1: before training)
+
+
+@dataclass
+class Stream:
+    """Every batch a run trains and validates on, and the loader seeds it drew."""
+
+    batches: Batches
+    validation: list[Batch]
+    loaders: list[LoaderSeed]
+
+
+def draw_run(train: Loader, n_steps: int, generator: torch.Generator, validation: Loader | None = None, every: int = 0) -> Stream:
+    """The whole stream of a run of `n_steps` training batches, in upstream's order of draws.
+
+    Validation (if any) runs after every `every` steps; at a step that also ends an epoch it
+    draws before the next epoch's loader, as Lightning's loop does.
+    """
+    per_epoch = train.batches_per_epoch
+    val_steps = set(range(every, n_steps + 1, every)) if validation is not None and every else set()
+    batches: list[Batch] = []
+    val: list[Batch] = []
+    loaders: list[LoaderSeed] = []
+
+    def validate(step: int) -> None:
+        seed, (batch,) = validation.epoch(generator, 1)
+        val.append(batch)
+        loaders.append(LoaderSeed(len(validation.colors), seed, step - 1))
+
+    while len(batches) < n_steps:
+        done = len(batches)
+        seed, epoch = train.epoch(generator, min(per_epoch, n_steps - done))
+        loaders.append(LoaderSeed(len(train.colors), seed, done - 1))
+        for batch in epoch:
+            batches.append(batch)
+            step = len(batches)
+            if step in val_steps and (step % per_epoch or step == n_steps):
+                validate(step)
+        # A validation step that ends an epoch draws before the next epoch's loader.
+        step = len(batches)
+        if step in val_steps and not (step % per_epoch or step == n_steps):
+            validate(step)
+    return Stream(Batches.concat(batches), val, loaders)
 
 
 @dataclass
@@ -64,6 +149,15 @@ class Batches:
     x: Tensor
     labels: dict[str, Tensor]
     bounds: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def concat(cls, batches: list[Batch]) -> Batches:
+        sizes = [len(b.x) for b in batches]
+        ends = torch.tensor(sizes).cumsum(0).tolist()
+        bounds = tuple(zip([0, *ends[:-1]], ends))
+        names = batches[0].labels.keys() if batches else ()
+        labels = {k: torch.cat([b.labels[k] for b in batches]) for k in names}
+        return cls(torch.cat([b.x for b in batches]), labels, bounds)
 
     def to(self, device: torch.device | str) -> Batches:
         return Batches(self.x.to(device), {k: v.to(device) for k, v in self.labels.items()}, self.bounds)
@@ -85,17 +179,3 @@ class Batches:
     def label_counts(self) -> dict[str, int]:
         """How many samples carried each label (the seeds log e.g. 87 red of 96 064)."""
         return {'n_total': len(self.x), **{k: int(v.sum().item()) for k, v in self.labels.items()}}
-
-
-class ValidationDraws:
-    """Each pass over it draws one fresh batch from its own generator (as the seed's sampler did)."""
-
-    def __init__(self, dataset: ColorDataset, generator: torch.Generator, device: torch.device | str = 'cpu'):
-        self.dataset, self.generator, self.device = dataset, generator, device
-
-    def __len__(self) -> int:
-        return 1
-
-    def __iter__(self) -> Iterator[Batch]:
-        batch = self.dataset.draw(1, self.generator)
-        yield batch.to(self.device)[0]

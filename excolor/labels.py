@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Literal
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -64,6 +65,55 @@ class LabelRule:
 def label_probabilities(rgb: Tensor, rules: dict[str, LabelRule]) -> dict[str, Tensor]:
     """Per-sample probabilities `[N]` of each label; a label with scale 0 does not exist at all."""
     return {name: rule.probability(rgb) for name, rule in rules.items() if rule.scale != 0}
+
+
+def grid_probabilities(grid_rgb: np.ndarray, rules: dict[str, LabelRule]) -> dict[str, Tensor]:
+    """Probabilities of every grid colour, flat `[N]` float32, as upstream's ex-2.9.1 dataset made them.
+
+    The quantity and its power are taken in float64 NumPy on the grid-shaped array, then stored
+    as float32 (`CubeDataset`); doing it in float32, or in torch, can move the last bit of `p`.
+    """
+    rgb = torch.from_numpy(np.ascontiguousarray(grid_rgb, dtype=np.float64))
+    out = {}
+    for name, rule in rules.items():
+        if rule.scale == 0:
+            continue
+        q = QUANTITIES[rule.quantity](rgb).numpy()
+        p = (q == 1) if rule.mode == 'exact' else q**rule.power * rule.scale
+        out[name] = torch.tensor(p.reshape(-1), dtype=torch.float32)
+    return out
+
+
+def batch_probabilities(rgb: Tensor, vibrancy_: Tensor, rules: dict[str, LabelRule]) -> dict[str, Tensor]:
+    """Probabilities of one batch, in float32, as upstream's collate function made them (ex-2.2–2.10).
+
+    Redness comes from the batch's float32 colours; vibrancy (and desaturation, `1 − vibrancy`)
+    from the dataset's precomputed float32 `S·V`, not from the colours. Computed per batch,
+    because a vectorised `pow` can round differently from the scalar loop that ends a tensor.
+    """
+    out = {}
+    for name, rule in rules.items():
+        if rule.scale == 0:
+            continue
+        if rule.quantity == 'vibrancy':
+            q = vibrancy_
+        elif rule.quantity == 'desaturation':
+            q = 1 - vibrancy_
+        else:
+            q = QUANTITIES[rule.quantity](rgb)
+        out[name] = (q == 1).to(rgb.dtype) if rule.mode == 'exact' else q**rule.power * rule.scale
+    return out
+
+
+def hsv_vibrancy(rgb: np.ndarray) -> np.ndarray:
+    """`S·V` of RGB colours through scikit-image's RGB→HSV arithmetic: `S = (max − min)/max`, then `S·V`.
+
+    Not simply `max − min`: the division and product round, and upstream's labels used this.
+    """
+    v = rgb.max(axis=-1)
+    delta = np.ptp(rgb, axis=-1)
+    s = np.divide(delta, v, out=np.zeros_like(delta), where=delta != 0)
+    return s * v
 
 
 def draw_labels(probs: Tensor, generator: torch.Generator) -> Tensor:

@@ -34,7 +34,7 @@ class L2Norm(nn.Module):
     """Projects latents onto the unit sphere, so directions are all that can carry meaning."""
 
     def forward(self, z: Tensor) -> Tensor:
-        return z / z.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+        return nn.functional.normalize(z, dim=-1)
 
 
 class CNColorMLP(nn.Module):

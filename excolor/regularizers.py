@@ -22,13 +22,21 @@ def unit(z: Tensor) -> Tensor:
 
 
 class Term(nn.Module):
-    """A per-sample loss on latents. Angular terms set `angular` and read `unit(z)`, which the
-    training objective computes once per layer and passes in."""
+    """A per-sample loss on latents, computed two ways.
+
+    `forward(z)` is upstream's arithmetic, operation for operation: training with it reproduces
+    the earlier codebase's weights bit for bit (`numerics: exact`). `fast(z, u)` is the same
+    mathematics arranged for speed (`numerics: fast`): angular terms read `u = unit(z)`, which
+    the fast objective computes once per layer and shares.
+    """
 
     angular = False
 
-    def forward(self, z: Tensor, u: Tensor | None = None) -> Tensor:
+    def forward(self, z: Tensor) -> Tensor:
         raise NotImplementedError
+
+    def fast(self, z: Tensor, u: Tensor | None = None) -> Tensor:
+        return self(z)
 
 
 class Anchor(Term):
@@ -38,43 +46,56 @@ class Anchor(Term):
         super().__init__()
         self.register_buffer('anchor', torch.as_tensor(anchor, dtype=torch.float32))
 
-    def forward(self, z: Tensor, u: Tensor | None = None) -> Tensor:
-        return (z - self.anchor).pow(2).sum(dim=-1)
+    def forward(self, z: Tensor) -> Tensor:
+        return torch.sum((z - self.anchor) ** 2, dim=-1)
 
 
-class AngularAnchor(Term):
-    """`1 − cos(z, a)`: pulls the direction only."""
+class _Direction(Term):
+    """A term around a direction: `anchor` is the unit direction, made as upstream made it."""
+
+    angular = True
 
     def __init__(self, anchor: Sequence[float]):
         super().__init__()
-        self.register_buffer('anchor', unit(torch.as_tensor(anchor, dtype=torch.float32)))
+        a = torch.as_tensor(anchor, dtype=torch.float32)
+        self.register_buffer('anchor', a / (a.norm() + 1e-8))
 
-    angular = True
+    def cos(self, z: Tensor) -> Tensor:
+        return torch.sum(unit(z) * self.anchor, dim=-1)
 
-    def forward(self, z: Tensor, u: Tensor | None = None) -> Tensor:
+
+class AngularAnchor(_Direction):
+    """`1 − cos(z, a)`: pulls the direction only."""
+
+    def forward(self, z: Tensor) -> Tensor:
+        return 1.0 - self.cos(z)
+
+    def fast(self, z: Tensor, u: Tensor | None = None) -> Tensor:
         return 1 - (unit(z) if u is None else u) @ self.anchor
 
 
-class AntiAnchor(Term):
+class AntiAnchor(_Direction):
     """Penalises alignment with a direction: `max(cos, 0)` (hemi) or `(cos + 1)/2`."""
 
     def __init__(self, anchor: Sequence[float], hemi: bool = True):
-        super().__init__()
+        super().__init__(anchor)
         self.hemi = hemi
-        self.register_buffer('anchor', unit(torch.as_tensor(anchor, dtype=torch.float32)))
 
-    angular = True
+    def forward(self, z: Tensor) -> Tensor:
+        return self._shape(self.cos(z))
 
-    def forward(self, z: Tensor, u: Tensor | None = None) -> Tensor:
-        cos = (unit(z) if u is None else u) @ self.anchor
-        return cos.clamp_min(0) if self.hemi else (cos + 1) / 2
+    def fast(self, z: Tensor, u: Tensor | None = None) -> Tensor:
+        return self._shape((unit(z) if u is None else u) @ self.anchor)
+
+    def _shape(self, cos: Tensor) -> Tensor:
+        return torch.clamp(cos, min=0.0) if self.hemi else (cos + 1.0) / 2.0
 
 
 class Unitarity(Term):
     """`(‖z‖ − 1)²`: keeps raw latents near the unit sphere."""
 
-    def forward(self, z: Tensor, u: Tensor | None = None) -> Tensor:
-        return (z.norm(dim=-1) - 1).pow(2)
+    def forward(self, z: Tensor) -> Tensor:
+        return (torch.linalg.vector_norm(z, dim=-1) - 1.0) ** 2
 
 
 class Separate(Term):
@@ -91,7 +112,17 @@ class Separate(Term):
         self.power, self.shift = power, shift
         self.channels = None if channels is None else list(channels)
 
-    def forward(self, z: Tensor, u: Tensor | None = None) -> Tensor:
+    def forward(self, z: Tensor) -> Tensor:
+        # `z[:, ...]` is a view, but autograd records it: upstream's gradients sum through it.
+        e = z[:, ...] if self.channels is None else z[:, self.channels]
+        e = e / (torch.norm(e, dim=-1, keepdim=True) + 1e-8)
+        cos = torch.matmul(e, e.T)
+        cos[torch.isclose(cos, torch.ones_like(cos))] = 0.0
+        if self.shift:
+            cos = (cos + 1.0) / 2.0
+        return torch.sum(cos**self.power, dim=-1)
+
+    def fast(self, z: Tensor, u: Tensor | None = None) -> Tensor:
         if self.channels is not None:
             u = unit(z[:, self.channels])
         elif u is None:
@@ -113,9 +144,21 @@ class AxisAlignedSubspace(Term):
             raise ValueError(f'dims must be non-empty, unique and non-negative, got {dims}')
         self.dims, self.invert = tuple(dims), invert
 
-    def forward(self, z: Tensor, u: Tensor | None = None) -> Tensor:
-        k = z.shape[-1]
-        penalised = [d for d in range(k) if (d in self.dims) == self.invert]
+    def penalised(self, k: int) -> list[int]:
+        return [d for d in range(k) if (d in self.dims) == self.invert]
+
+    def forward(self, z: Tensor) -> Tensor:
+        k = z.shape[1]
+        penalised = self.penalised(k)
+        if not penalised:
+            return torch.zeros(z.shape[0], device=z.device, dtype=z.dtype)
+        mask = torch.zeros(k, dtype=torch.bool, device=z.device)
+        mask[penalised] = True
+        p = z[:, mask]
+        return torch.sum(p * p, dim=tuple(range(1, p.ndim)))
+
+    def fast(self, z: Tensor, u: Tensor | None = None) -> Tensor:
+        penalised = self.penalised(z.shape[-1])
         if not penalised:
             return z.new_zeros(z.shape[:-1])
         return z[..., penalised].pow(2).sum(dim=-1)
@@ -173,14 +216,23 @@ class Regularizer:
         return affinity.clamp(0, 1)
 
     def per_sample(self, z: Tensor, u: Tensor | None = None) -> Tensor:
-        out = self.term(z, u)
+        """The fast per-sample term (`numerics: fast`)."""
+        out = self.term.fast(z, u)
         return out.expand(z.shape[0]) if out.ndim == 0 else out
 
     def loss(self, z: Tensor, labels: dict[str, Tensor]) -> Tensor | None:
-        """The reduced loss of this term on one batch (`None` if skipped)."""
-        w = self.weights(labels, z.shape[0])
-        if w is None:
+        """The reduced loss of this term on one batch, as upstream reduced it (`None`: skipped).
+
+        Every sample: the plain mean. Labelled: `Σ aᵢ·ℓᵢ / (Σ aᵢ + 1e-8)`, which is exactly 0
+        when no sample carries the label (and is still computed, as upstream computed it).
+        """
+        if self.labels is None:
+            return self.term(z).mean()
+        present = [labels[k] * v for k, v in self.labels.items() if k in labels]
+        if not present:
             return None
-        if isinstance(w, float) and w == 0.0:
-            return z.new_zeros(())
-        return (w * self.per_sample(z)).sum()
+        affinity = torch.clamp(torch.stack(present, dim=0).sum(dim=0), 0.0, 1.0)
+        per_sample = self.term(z)
+        if per_sample.ndim == 0:
+            per_sample = per_sample.expand(affinity.shape[0])
+        return (per_sample * affinity).sum() / (affinity.sum() + 1e-8)
