@@ -101,7 +101,7 @@ class AnchoredAutoencoder(L.LightningModule):
         self.terms = nn.ModuleList(r.term for r in regularizers)  # buffers follow the device
         self.numerics = numerics
         if numerics == 'exact':
-            self.exact_loss = ExactLoss(regularizers, weights)
+            self.exact_loss = ExactLoss(regularizers, weights, batches)
         else:
             self.objective = Objective(regularizers, weights, batches)
         self.batches = batches

@@ -1,0 +1,128 @@
+"""Same seed, same run: our training against the earlier codebase's own recorded runs.
+
+The recordings (`fixtures/fidelity/`, from `shared/reference/fidelity/`) hold every batch, red
+label, validation batch and loader seed of ex-2.9.1 seeds 0 and 47, the initial and final
+weights and the loss at every step, as upstream's DataLoader workers and Lightning made them.
+`book/data/upstream-ex-2.9.1-torch2.13-per-seed.csv` holds upstream's r for seeds 0–99 on
+this torch. For ex-2.2–2.10 there is no recording; their weighted-sampler pipeline is checked
+against torch's own DataLoader, with worker processes, running the recipe.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import partial
+
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader, TensorDataset, WeightedRandomSampler
+
+from excolor.components import build_loader, build_model, prepare, seed_everything
+from excolor.config import TrainConfig, load_experiment
+from excolor.experiment import run_experiment
+from excolor.data import draw_run
+from excolor.labels import hsv_vibrancy, redness
+from excolor.training import train
+from tests.conftest import PARAMS, ROOT
+
+RECORDINGS = ROOT / 'tests' / 'fixtures' / 'fidelity'
+PER_SEED = ROOT / 'book' / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv'
+
+
+def recording(seed: int) -> dict[str, np.ndarray]:
+    with np.load(RECORDINGS / f'upstream-ex-2.9.1-seed{seed}.npz') as d:
+        return dict(d)
+
+
+def config(experiment: str, variant: str | None = None, **training) -> TrainConfig:
+    exp = load_experiment(PARAMS / f'{experiment}.yaml')
+    cfg = exp.train_config(variant or next(iter(exp.variants)))
+    if training:
+        cfg = TrainConfig(cfg.experiment, cfg.variant, cfg.model, cfg.regularizers, cfg.training.model_copy(update=training), cfg.schedule)
+    return cfg
+
+
+@pytest.mark.parametrize('seed', [0, 47])
+def test_the_stream_and_initial_weights_are_upstreams(seed):
+    rec = recording(seed)
+    model, _, stream = prepare(config('ex-2.9.1'), seed)
+    assert torch.equal(torch.stack([b.x for b in stream.batches]), torch.from_numpy(rec['train_x']))
+    assert torch.equal(torch.stack([b.labels['red'] for b in stream.batches]), torch.from_numpy(rec['train_red']))
+    # The recording's first validation batch is Lightning's sanity check, whose draws were undone.
+    assert torch.equal(torch.stack([b.x for b in stream.validation]), torch.from_numpy(rec['val_x'][1:]))
+    assert torch.equal(torch.stack([b.labels['red'] for b in stream.validation]), torch.from_numpy(rec['val_red'][1:]))
+    ours = [(s.n, s.base_seed, s.step) for s in stream.loaders]
+    assert ours == list(zip(rec['loader_n'].tolist(), rec['loader_base_seed'].tolist(), rec['loader_step'].tolist()))[1:]
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, torch.from_numpy(rec[f'init.{name}'])), name
+
+
+@pytest.mark.parametrize('seed', [0, 47])
+def test_training_is_upstreams_bit_for_bit(seed):
+    rec = recording(seed)
+    result = train(config('ex-2.9.1', log_every=1), seed, progress=False)
+    loss = result.log['train_loss'].to_numpy(dtype=np.float32)
+    assert np.array_equal(loss, rec['loss'])
+    for name, value in result.model.state_dict().items():
+        assert torch.equal(value, torch.from_numpy(rec[f'final.{name}'])), name
+
+
+def test_ablation_and_suppression_r_are_upstreams_for_seeds_0_to_4():
+    with PER_SEED.open() as f:
+        upstream = {int(row['seed']): row for row in csv.DictReader(f)}
+    for seed in range(5):
+        metrics = run_experiment(PARAMS / 'ex-2.9.1.yaml', seed, progress=False).metrics()
+        assert metrics['ablated_r'] == pytest.approx(float(upstream[seed]['ablated_r']), abs=1e-6), seed
+        assert metrics['suppression_r'] == pytest.approx(float(upstream[seed]['suppression_r']), abs=1e-6), seed
+
+
+def test_fast_numerics_draw_the_same_stream_and_stay_close():
+    exact = train(config('ex-2.9.1'), 0, progress=False)
+    fast = train(config('ex-2.9.1'), 0, numerics='fast', progress=False)
+    assert exact.label_counts == fast.label_counts
+    diffs = [(a - b).abs().max().item() for a, b in zip(exact.model.parameters(), fast.model.parameters())]
+    assert 0 < max(diffs) < 0.1  # rounding differs, the run does not
+
+
+# ── ex-2.2–2.10: the weighted-sampler pipeline, against torch's DataLoader ──────────────────
+
+
+def _collate(batch: list[tuple[torch.Tensor, torch.Tensor]], scales: dict[str, float]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Upstream's collate recipe: labels from the batch, one `rand_like` each, red → vibrant → desaturated."""
+    colors = torch.stack([c for c, _ in batch])
+    vib = torch.stack([v for _, v in batch])
+    probs = {
+        'red': redness(colors) ** 10 * scales.get('red', 0),
+        'vibrant': vib**100 * scales.get('vibrant', 0),
+        'desaturated': (1 - vib) ** 10 * scales.get('desaturated', 0),
+    }
+    return colors, {k: (torch.rand_like(p) < p).float() for k, p in probs.items() if scales.get(k)}
+
+
+@pytest.mark.parametrize('experiment', ['ex-2.2', 'ex-2.3', 'ex-2.9', 'ex-2.10'])
+def test_weighted_sampler_stream_is_torch_dataloaders(experiment):
+    cfg = config(experiment)
+    spec = cfg.training.data
+    grid = spec.grid.build()
+    colors = torch.as_tensor(grid.flat('color'), dtype=torch.float32)
+    dataset = TensorDataset(colors, torch.as_tensor(hsv_vibrancy(grid['color']).reshape(-1), dtype=torch.float32))
+    sampler = WeightedRandomSampler(grid.flat('bias').tolist(), len(dataset), replacement=True)
+    scales = {name: lab.scale for name, lab in spec.labels.items()}
+    reference = DataLoader(dataset, batch_size=spec.batch_size, num_workers=spec.workers, sampler=sampler, collate_fn=partial(_collate, scales=scales))
+    epochs = 3
+
+    seed_everything(0)
+    build_model(cfg.model)
+    expected = [batch for _ in range(epochs) for batch in reference]
+
+    seed_everything(0)
+    build_model(cfg.model)
+    loader = build_loader(spec)
+    ours = draw_run(loader, epochs * loader.batches_per_epoch, torch.default_generator).batches
+    assert len(ours) == len(expected) == 171
+    for j, ((x, labels), batch) in enumerate(zip(expected, ours)):
+        assert torch.equal(x, batch.x), j
+        assert list(labels) == list(batch.labels), j
+        for k in labels:
+            assert torch.equal(labels[k], batch.labels[k]), (j, k)
