@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from excolor.color import ColorGrid, arange_cyclic
-from excolor.data import ColorDataset
-from excolor.labels import LabelRule, draw_labels, redness, vibrancy
+from excolor.components import build_loader
+from excolor.config import DataSpec
+from excolor.data import Loader, draw_run
+from excolor.labels import LabelRule, draw_labels, hsv_vibrancy, redness, vibrancy
 
 
 def test_redness_and_vibrancy():
@@ -29,31 +30,35 @@ def test_draws_are_bernoulli_with_the_probability():
     assert labels.mean().item() == pytest.approx(0.25, abs=0.01)
 
 
-def hsv_dataset(**rules) -> ColorDataset:
-    g = ColorGrid.from_hsv(arange_cyclic(1 / 36), np.linspace(0, 1, 10), np.linspace(0, 1, 10))
-    colors = torch.as_tensor(g.flat('color'), dtype=torch.float32)
-    return ColorDataset(colors, torch.as_tensor(g.flat('bias')), rules, 3600, 64)
+def hsv_loader(**labels) -> Loader:
+    spec = DataSpec(grid={'space': 'hsv', 'h': 36, 's': 10, 'v': 10}, sampling='bias', workers=2, probabilities='batch', labels=labels)
+    return build_loader(spec)
 
 
 def test_label_proportions_under_the_biased_sampler():
     # expected rates (spec): red ≈ 0.24 % and vibrant ≈ 1.9 % of samples
-    ds = hsv_dataset(red=LabelRule('redness', 10, 0.5), vibrant=LabelRule('vibrancy', 100, 0.5))
-    batches = ds.draw(3000, torch.Generator().manual_seed(1))
-    counts = batches.label_counts()
+    loader = hsv_loader(red={'quantity': 'redness', 'power': 10, 'scale': 0.5}, vibrant={'quantity': 'vibrancy', 'power': 100, 'scale': 0.5})
+    counts = draw_run(loader, 3000, torch.Generator().manual_seed(1)).batches.label_counts()
     assert counts['red'] / counts['n_total'] == pytest.approx(0.0024, rel=0.15)
     assert counts['vibrant'] / counts['n_total'] == pytest.approx(0.019, rel=0.1)
 
 
 def test_epochs_split_into_batches_with_a_short_last_one():
-    batches = hsv_dataset().draw(60, torch.Generator().manual_seed(0))
+    batches = draw_run(hsv_loader(), 60, torch.Generator().manual_seed(0)).batches
     sizes = [e - s for s, e in batches.bounds]
     assert sizes[:57] == [64] * 56 + [16] and sizes[57:] == [64] * 3
     assert batches[56].x.shape == (16, 3)
 
 
-def test_the_stream_is_a_function_of_the_seed():
-    ds = hsv_dataset(red=LabelRule('redness', 10, 0.5))
-    a, b = (ds.draw(20, torch.Generator().manual_seed(3)) for _ in range(2))
-    c = ds.draw(20, torch.Generator().manual_seed(4))
+def test_the_stream_is_a_function_of_the_generator():
+    loader = hsv_loader(red={'quantity': 'redness', 'power': 10, 'scale': 0.5})
+    a, b = (draw_run(loader, 20, torch.Generator().manual_seed(3)).batches for _ in range(2))
+    c = draw_run(loader, 20, torch.Generator().manual_seed(4)).batches
     assert torch.equal(a.x, b.x) and torch.equal(a.labels['red'], b.labels['red'])
     assert not torch.equal(a.x, c.x)
+
+
+def test_vibrancy_is_s_times_v_through_hsv():
+    rgb = np.array([[1.0, 0, 0], [0.5, 0.5, 0.5], [0, 0, 0], [0.3, 0.6, 0.9]])
+    delta = 0.9 - 0.3
+    assert hsv_vibrancy(rgb).tolist() == [1.0, 0.0, 0.0, (delta / 0.9) * 0.9]

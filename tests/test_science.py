@@ -1,8 +1,8 @@
-"""ex-2.9.1's full configuration, seed 0, against the seed's published numbers.
+"""ex-2.9.1's full configuration, seed 0: what the seed's text says of it.
 
-The seed reports, for seed 0, ablation r = 0.921 and suppression r = 0.946; over 100 seeds
-0.931 ± 0.034 and 0.956 ± 0.024. Batches and labels cannot be bit-identical to upstream's
-DataLoader workers, so the bounds sit at the low end of the published spread.
+The seed printed, for seed 0, ablation r = 0.921529 and suppression r = 0.946401; our run is
+upstream's run bit for bit (tests/test_fidelity.py), which gives 0.921502 and 0.946385 on this
+torch: the rest is the original machine's floating point.
 """
 
 import pytest
@@ -20,22 +20,19 @@ def test_baseline_reconstructs_everything(metrics):
     assert metrics['no_intervention_max_mse'] < 1e-3
 
 
-def test_ablation_error_tracks_similarity_to_red(metrics):
-    assert metrics['ablated_r'] >= 0.8
-
-
-def test_suppression_error_tracks_similarity_to_red(metrics):
-    assert metrics['suppression_r'] >= 0.85
+def test_seed_0_is_the_printed_run_to_the_machines_drift(metrics):
+    assert metrics['ablated_r'] == pytest.approx(0.921529, abs=1e-4)
+    assert metrics['suppression_r'] == pytest.approx(0.946401, abs=1e-4)
 
 
 def test_ablated_and_pruned_agree(metrics):
     assert metrics['pruned_max_mse'] == pytest.approx(metrics['ablated_max_mse'], abs=1e-6)
 
 
-def test_red_labels_are_as_rare_as_upstream(metrics):
-    # upstream counted 87 red labels in 96 064 samples
+def test_red_labels_are_upstreams(metrics):
+    # upstream's seed-0 recording carries 95 red labels in 1 501 batches of 64
     assert metrics['labels_n_total'] == 96064
-    assert 50 <= metrics['labels_red'] <= 130
+    assert metrics['labels_red'] == 95
 
 
 def test_same_seed_same_metrics(metrics):
