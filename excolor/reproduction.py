@@ -1,146 +1,175 @@
-"""Did we reproduce a published number? Verdicts that compare a seed notebook's printed value with our seeds.
+"""Did we reproduce a printed number? Our run of the same seed beside it, and a verdict by one rule.
 
-Two kinds of published numbers exist, and each gets the rule that fits how it was produced:
+Our runs replay the earlier codebase's random draws and floating-point operations exactly
+(`excolor.data`, `excolor.loss`), so a number the seed notebook printed for seed s is compared
+with *our run of seed s*, and a statistic over seeds with the same statistic over the same seeds:
 
-- a mean over seeds (`mean`, `sd`, `n`; ex-2.9.1's 100-seed sweep): Welch's two-standard-error
-  rule, reproduced when |Δmean| ≤ 2·sqrt(s₁²/n₁ + s₂²/n₂);
-- one run (`value`, usually seed 0): reproduced when it falls inside our 95 % prediction
-  interval for a new seed, mean ± t₀.₉₇₅,ₙ₋₁ · s · sqrt(1 + 1/n). Seeds are not comparable bit
-  for bit (see the README), so a single published run is one draw from the distribution we
-  estimate.
+- **identical**: ours, rounded to the printed significant digits, is the printed number;
+- **within numeric drift**: |ours − printed| ≤ the drift the earlier codebase itself shows when
+  re-run on this machine (`DRIFT`; measured only for r, see `shared/reference/fidelity/README.md`:
+  upstream's own re-runs on torch 2.13 differ from its printed r by up to 0.0017 for seeds 0–4
+  and 0.009 for seed 95, because the printing machine rounded differently; we allow 0.01);
+- **differs**: anything else (and any metric whose drift was never measured, unless identical).
 
-With fewer than two of our seeds neither rule can be applied and the verdict says so.
-Everything here is a pure function of numbers, so it is cheap to test.
+A seed our profile did not run gives **not run**. The mean over seeds is also judged by
+Welch's two-standard-error rule, which does not need the seeds to match. Pure functions of
+numbers, cheap to test.
 """
 
 from __future__ import annotations
 
+import csv
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
-from scipy import stats
 
-REPRODUCED = 'reproduced'
-NOT_REPRODUCED = 'not reproduced'
-NOT_ENOUGH_SEEDS = 'not enough seeds'
-MISSING = 'missing'  # we have no such metric (a run or a sweep does not produce it)
+IDENTICAL = 'identical'
+DRIFT = 'within numeric drift'
+DIFFERS = 'differs'
+NOT_RUN = 'not run'
+VERDICTS = (IDENTICAL, DRIFT, DIFFERS, NOT_RUN)
 
-Z_WELCH = 2.0
-LEVEL = 0.95
+DRIFT_R = 0.01  # largest measured upstream re-run vs printed difference in r is 0.009 (seed 95)
+RERUN_MATCH = 1e-6  # ours vs upstream re-run on this torch: same weights, evaluation sums may reorder
+STATISTICS = ('mean', 'sd', 'min', 'max')
+
+
+def drift(metric: str) -> float | None:
+    """The numeric drift allowed for a metric, or None where none was measured."""
+    return DRIFT_R if metric.endswith('_r') else None
+
+
+def significant_digits(value: float) -> int:
+    """Significant digits of a printed number as written in the data (`0.014` → 2, `0.921529` → 6)."""
+    mantissa = f'{value:.15g}'.split('e')[0].replace('-', '').replace('.', '').lstrip('0')
+    return max(1, len(mantissa))
+
+
+def judge(printed: float, ours: float | None, metric: str, digits: int | None = None) -> str:
+    """The verdict for one printed number against ours (see the module docstring)."""
+    if ours is None or not math.isfinite(ours):
+        return NOT_RUN
+    d = digits or significant_digits(printed)
+    if float(f'{ours:.{d}g}') == float(f'{printed:.{d}g}'):
+        return IDENTICAL
+    tol = drift(metric)
+    if tol is not None and abs(ours - printed) <= tol:
+        return DRIFT
+    return DIFFERS
+
+
+def welch(mean: float, sd: float, n: int, values: list[float], z: float = 2.0) -> bool | None:
+    """Is a printed mean within `z` Welch standard errors of ours? (None: fewer than 2 of our seeds)."""
+    if len(values) < 2:
+        return None
+    margin = z * math.sqrt(sd**2 / n + float(np.var(values, ddof=1)) / len(values))
+    return abs(mean - float(np.mean(values))) <= margin
+
+
+def statistic(name: str, values: list[float]) -> float | None:
+    """mean, sd (ddof 1, as pandas printed it), min or max of values (None if too few)."""
+    if len(values) < (2 if name == 'sd' else 1):
+        return None
+    fn = {'mean': np.mean, 'sd': lambda v: np.std(v, ddof=1), 'min': np.min, 'max': np.max}[name]
+    return float(fn(values))
 
 
 @dataclass(frozen=True)
-class Ours:
-    """Our distribution of one metric over seeds (from a sweep's `summary.json`)."""
+class Row:
+    """One printed number, ours, upstream's re-run on this torch (if recorded), and the verdict."""
 
-    mean: float
-    std: float
-    n: int
-    ci_low: float = math.nan
-    ci_high: float = math.nan
-
-    @classmethod
-    def from_summary(cls, entry: Mapping[str, Any]) -> Ours:
-        """One entry of `summary.json`'s `metrics` ({"mean","std","n","ci_low","ci_high",…})."""
-        return cls(_num(entry['mean']), _num(entry.get('std')), int(entry['n']), _num(entry.get('ci_low')), _num(entry.get('ci_high')))
-
-
-def _num(x: Any) -> float:
-    """A float, with None (JSON null, e.g. the std of one seed) as NaN."""
-    return math.nan if x is None else float(x)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The outcome of one comparison, with the interval or margin it was judged by."""
-
+    experiment: str
+    quantity: str
+    printed: float
+    ours: float | None
     verdict: str
-    low: float = math.nan  # the acceptance interval for the published number
-    high: float = math.nan
-    rule: str = ''
+    rerun: float | None = None
+    seeds: str = ''  # which seed, or how many seeds, the number is about
+    note: str = ''
 
     @property
-    def reproduced(self) -> bool | None:
-        """True / False, or None when no judgement was possible."""
-        return {REPRODUCED: True, NOT_REPRODUCED: False}.get(self.verdict)
+    def difference(self) -> float | None:
+        return None if self.ours is None else self.ours - self.printed
+
+    @property
+    def matches_rerun(self) -> bool | None:
+        if self.ours is None or self.rerun is None:
+            return None
+        return abs(self.ours - self.rerun) <= RERUN_MATCH
 
 
-def welch_margin(s1: float, n1: int, s2: float, n2: int, z: float = Z_WELCH) -> float:
-    """z standard errors of a difference of two independent means."""
-    return z * math.sqrt(s1**2 / n1 + s2**2 / n2)
+def rows_for(entry: Mapping[str, Any], ours: Mapping[int, Mapping[str, float]], rerun: Mapping[int, Mapping[str, float]]) -> list[Row]:
+    """The rows of one published entry: a single seed's value, a best seed, or statistics over seeds."""
+    exp, metric, quantity = entry['experiment'], entry['metric'], entry['quantity']
+    if 'best_seed' in entry:
+        printed = int(entry['best_seed'])
+        best = _best(ours, metric)
+        best_rerun = _best(rerun, metric)
+        verdict = NOT_RUN if best is None else IDENTICAL if best == printed else DIFFERS
+        return [Row(exp, quantity, printed, best, verdict, best_rerun, f'{len(ours)} seeds')]
+    if 'mean' in entry:
+        values = [m[metric] for m in ours.values() if metric in m]
+        again = [m[metric] for m in rerun.values() if metric in m]
+        n = int(entry['n'])
+        rows = []
+        for name in STATISTICS:
+            if name not in entry:
+                continue
+            mine = statistic(name, values) if len(values) == n else None
+            note = ''
+            if name == 'mean':
+                ok = welch(float(entry['mean']), float(entry['sd']), n, values)
+                note = '' if ok is None else f'Welch 2 SE: {"consistent" if ok else "inconsistent"} ({len(values)} of our seeds)'
+            rows.append(Row(exp, f'{quantity}: {name}', float(entry[name]), mine, judge(float(entry[name]), mine, metric), statistic(name, again) if again else None, f'{n} seeds', note))
+        return rows
+    seed = int(entry['seed'])
+    mine = ours.get(seed, {}).get(metric)
+    again = rerun.get(seed, {}).get(metric)
+    return [Row(exp, quantity, float(entry['value']), mine, judge(float(entry['value']), mine, metric), again, f'seed {seed}', entry.get('note', ''))]
 
 
-def compare_mean(mean: float, sd: float, n: int, ours: Ours, z: float = Z_WELCH) -> Verdict:
-    """A published mean over `n` seeds against ours: |Δmean| within `z` Welch standard errors."""
-    if ours.n < 2 or not math.isfinite(ours.std):
-        return Verdict(NOT_ENOUGH_SEEDS, rule='welch')
-    if n < 1:
-        raise ValueError(f'published n must be ≥ 1, got {n}')
-    margin = welch_margin(sd, n, ours.std, ours.n, z)
-    ok = abs(mean - ours.mean) <= margin
-    return Verdict(REPRODUCED if ok else NOT_REPRODUCED, ours.mean - margin, ours.mean + margin, 'welch')
+def _best(per_seed: Mapping[int, Mapping[str, float]], metric: str) -> int | None:
+    scored = {s: abs(m[metric]) for s, m in per_seed.items() if metric in m}
+    return max(scored, key=scored.get) if scored else None
 
 
-def prediction_interval(ours: Ours, level: float = LEVEL) -> tuple[float, float]:
-    """Where one more seed's value should fall: mean ± t · s · sqrt(1 + 1/n) (needs n ≥ 2)."""
-    if ours.n < 2:
-        raise ValueError('a prediction interval needs at least two seeds')
-    t = float(stats.t.ppf(0.5 + level / 2, ours.n - 1))
-    half = t * ours.std * math.sqrt(1 + 1 / ours.n)
-    return ours.mean - half, ours.mean + half
+def compare_all(values: list[Mapping[str, Any]], ours: Mapping[str, Mapping[int, Mapping[str, float]]], rerun: Mapping[str, Mapping[int, Mapping[str, float]]]) -> list[Row]:
+    """Every published entry's rows; `ours[experiment][seed]` and `rerun[experiment][seed]` are metric dicts."""
+    return [row for e in values for row in rows_for(e, ours.get(e['experiment'], {}), rerun.get(e['experiment'], {}))]
 
 
-def compare_single(value: float, ours: Ours, level: float = LEVEL) -> Verdict:
-    """A published single run against our seeds: inside our prediction interval for a new seed."""
-    if ours.n < 2 or not math.isfinite(ours.std):
-        return Verdict(NOT_ENOUGH_SEEDS, rule='prediction interval')
-    low, high = prediction_interval(ours, level)
-    return Verdict(REPRODUCED if low <= value <= high else NOT_REPRODUCED, low, high, 'prediction interval')
-
-
-def judge(published: Mapping[str, Any], ours: Ours | None) -> Verdict:
-    """One published entry (with `mean`/`sd`/`n`, or with `value`) against our metric, if we have it."""
-    if ours is None:
-        return Verdict(MISSING)
-    if 'mean' in published:
-        return compare_mean(float(published['mean']), float(published['sd']), int(published['n']), ours)
-    return compare_single(float(published['value']), ours)
-
-
-def tally(verdicts: list[Verdict]) -> dict[str, int]:
-    """How many of each verdict (every verdict kind present, zeros included)."""
-    counts = {v: 0 for v in (REPRODUCED, NOT_REPRODUCED, NOT_ENOUGH_SEEDS, MISSING)}
-    for v in verdicts:
-        counts[v.verdict] += 1
+def tally(rows: list[Row], experiment: str | None = None) -> dict[str, int]:
+    """How many rows got each verdict (every verdict present, zeros included)."""
+    counts = dict.fromkeys(VERDICTS, 0)
+    for r in rows:
+        if experiment is None or r.experiment == experiment:
+            counts[r.verdict] += 1
     return counts
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """One published entry, our numbers for its metric (None if we have none) and the verdict."""
-
-    published: Mapping[str, Any]
-    ours: Ours | None
-    verdict: Verdict
-
-
-def compare_all(values: list[Mapping[str, Any]], summaries: Mapping[str, Mapping[str, Any]]) -> list[Comparison]:
-    """Judge every published entry against `summaries[experiment]['metrics'][metric]`."""
-    out = []
-    for entry in values:
-        metrics = summaries.get(entry['experiment'], {}).get('metrics', {})
-        ours = Ours.from_summary(metrics[entry['metric']]) if entry['metric'] in metrics else None
-        out.append(Comparison(entry, ours, judge(entry, ours)))
+def load_runs(profile_dir: Path, experiment: str) -> dict[int, dict[str, float]]:
+    """Every seed's `metrics.json` of one experiment: `{seed: metrics}`."""
+    out = {}
+    for path in sorted((profile_dir / experiment).glob('seed-*/metrics.json')):
+        out[int(path.parent.name.removeprefix('seed-'))] = json.loads(path.read_text())
     return out
+
+
+def load_rerun(path: Path) -> dict[int, dict[str, float]]:
+    """Upstream re-run on this torch, per seed (`seed,<metric>,…` CSV)."""
+    with path.open() as f:
+        return {int(row.pop('seed')): {k: float(v) for k, v in row.items()} for row in csv.DictReader(f)}
 
 
 def load_published(path: str | Path) -> dict[str, Any]:
     """`book/data/published.yaml`, checked: every value names its experiment, metric and quantity,
-    and is either a mean over seeds (mean, sd, n) or a single run (value)."""
+    and is one seed's value (value, seed), a best seed (best_seed), or statistics over n seeds."""
     data = yaml.safe_load(Path(path).read_text())
     for i, v in enumerate(data.get('values') or []):
         where = f'{path}: values[{i}]'
@@ -150,8 +179,8 @@ def load_published(path: str | Path) -> dict[str, Any]:
         if 'mean' in v:
             if not {'sd', 'n'} <= set(v):
                 raise ValueError(f'{where}: a mean over seeds needs sd and n')
-        elif 'value' not in v:
-            raise ValueError(f'{where}: needs either value (one run) or mean, sd, n (over seeds)')
+        elif 'best_seed' not in v and not {'value', 'seed'} <= set(v):
+            raise ValueError(f'{where}: needs value and seed (one run), best_seed, or mean, sd, n (over seeds)')
         if v['experiment'] not in (data.get('notebooks') or {}):
             raise ValueError(f'{where}: no seed notebook listed for {v["experiment"]} under notebooks:')
     return data

@@ -33,10 +33,10 @@ from excolor.book.provenance import (
     provenance_records,
     provenance_table,
 )
-from excolor.book.reproduction_table import comparison_tables, load_summaries
+from excolor.book.reproduction_table import comparison_tables
 from excolor.book.sphinx import jupyter_book_command
 from excolor.book.sphinx_ext import dark_variant, dedupe_scripts
-from excolor.reproduction import compare_all, load_published
+from excolor.reproduction import compare_all, load_published, load_rerun, load_runs
 from tests.conftest import ROOT
 
 
@@ -197,16 +197,17 @@ def test_hide_parameter_cells_tags_only_papermill_cells():
     assert [c.metadata.get('tags', []) for c in hide_parameter_cells(nb).cells] == tags  # idempotent
 
 
-def test_reproduction_tables_cite_each_notebook_and_state_the_rule(fake_runs):
+def test_reproduction_tables_cite_each_notebook_and_set_our_seed_beside_the_printed_one(fake_runs):
     pub = load_published(ROOT / 'book' / 'data' / 'published.yaml')
-    summaries = load_summaries(fake_runs / 'quick', list(pub['notebooks']))
-    assert set(summaries) == {'ex-2.2', 'ex-2.9.1'}
-    text = comparison_tables(compare_all(pub['values'], summaries), pub)
-    rows = [line for line in text.splitlines() if line.startswith('| ') and not line.startswith('| quantity')]
-    assert len(rows) == len(pub['values'])
+    ours = {exp: load_runs(fake_runs / 'quick', exp) for exp in pub['notebooks']}
+    rerun = {'ex-2.9.1': load_rerun(ROOT / 'book' / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv')}
+    rows = compare_all(pub['values'], ours, rerun)
+    text = comparison_tables(rows, pub)
+    lines = [line for line in text.splitlines() if line.startswith('| ') and not line.startswith('| quantity')]
+    assert len(lines) == len(rows)
     assert text.count('](https://github.com/z0u/ex-preppy)') == len(pub['notebooks'])
     assert '**ex-2.9.1**, printed in [ex-2.9.1-delete-red-seed-sweep.ipynb](https://github.com/z0u/ex-preppy)' in text
-    assert '(100 seeds)' in text and '(Welch, 2 SE)' in text and '(95 % PI)' in text and '| missing |' in text
+    assert '| upstream re-run, torch 2.13 | ours = re-run |' in text and '| seed 95 |' in text and '| not run |' in text
 
 
 def test_provenance_reads_the_runner_format(fake_runs):

@@ -17,6 +17,7 @@ from excolor.book.layout import (
     GENERATED,
     MATHJAX,
     PUBLISHED,
+    UPSTREAM_RERUN,
     REPORT_TEMPLATES,
     REPORTS,
     ROOT,
@@ -62,7 +63,7 @@ def build_book(
 
     if check:
         log(f'[book] {require_fresh_runs(profile, experiments, runs_dir)}')
-    parameters = {'profile': profile, 'runs_dir': str(runs_dir), 'published': str(root / PUBLISHED)}
+    parameters = {'profile': profile, 'runs_dir': str(runs_dir), 'published': str(root / PUBLISHED), 'upstream_rerun': str(root / UPSTREAM_RERUN)}
     with staged(root / GENERATED) as stage:
         step('assemble', lambda: assemble(runs_dir / profile, experiments, stage))
         step('reports', lambda: execute_reports(root / REPORT_TEMPLATES, stage / 'report', REPORTS, parameters))

@@ -13,6 +13,7 @@ RUNS_DIR = Path(os.environ.get('EXCOLOR_RUNS') or ROOT / 'runs').absolute()  # a
 GENERATED = Path('book') / '_runs'  # relative to a book root
 REPORT_TEMPLATES = Path('book') / 'report'
 PUBLISHED = Path('book') / 'data' / 'published.yaml'
+UPSTREAM_RERUN = Path('book') / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv'  # the original code re-run on this torch
 MATHJAX = Path('_vendor') / 'mathjax'
 BENCH = Path('_build') / 'bench.json'
 REPORTS = ('reproduction', 'reproducibility')
