@@ -69,6 +69,9 @@ class FusedAdam(torch.optim.Adam):
     def apply(self, grads: list[Tensor], lr: float) -> None:
         """One Adam step with these gradients (one per parameter, in `params` order) at this learning rate."""
         exp_avgs, exp_avg_sqs, steps, counters = self._state_lists()
+        # The kernel walks memory in the parameter's order: a transposed gradient (a stacked
+        # layer's, `excolor.batched`) must be laid out like its parameter first.
+        grads = [g if g.is_contiguous() else g.contiguous() for g in grads]
         group = self.param_groups[0]
         group['lr'] = lr
         beta1, beta2 = group['betas']
@@ -76,3 +79,37 @@ class FusedAdam(torch.optim.Adam):
             counter.add_(1)
         torch._fused_adam_(self.params, grads, exp_avgs, exp_avg_sqs, [], steps, amsgrad=False, lr=lr, beta1=beta1, beta2=beta2,
                            weight_decay=group['weight_decay'], eps=group['eps'], maximize=False, grad_scale=None, found_inf=None)
+
+
+class FlatAdam(FusedAdam):
+    """`FusedAdam` over parameters packed into one flat buffer, padded to a whole number of vectors.
+
+    The fused kernel runs SIMD lanes over the body of each tensor and a scalar loop over its
+    tail, and the two round differently. Which elements land in the tail depends on a tensor's
+    size, so the same seed's update would change with the number of seeds stacked beside it.
+    In one buffer whose length is a multiple of `ALIGN` every element takes the vector path:
+    a seed's update is the same whether it trains alone or with a thousand others.
+    """
+
+    ALIGN = 64  # floats: a whole number of vectors for any SIMD width up to 2048 bits
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        self.views = list(params)
+        total = sum(p.numel() for p in self.views)
+        self.pad = -total % self.ALIGN
+        first = self.views[0]
+        flat = torch.zeros(total + self.pad, dtype=first.dtype, device=first.device)
+        offset = 0
+        with torch.no_grad():
+            for p in self.views:
+                n = p.numel()
+                flat[offset : offset + n].copy_(p.reshape(-1))
+                p.data = flat[offset : offset + n].view_as(p)  # the parameter now lives in the buffer
+                offset += n
+        super().__init__([torch.nn.Parameter(flat)], lr=lr, betas=betas, eps=eps)
+        self._padding = torch.zeros(self.pad, dtype=first.dtype, device=first.device)
+
+    @torch.no_grad()
+    def apply_views(self, grads: list[Tensor], lr: float) -> None:
+        """One Adam step with one gradient per packed parameter (in the order they were given)."""
+        self.apply([torch.cat([g.reshape(-1) for g in grads] + [self._padding])], lr)

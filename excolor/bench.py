@@ -1,107 +1,194 @@
 """`make bench`: how fast training and evaluation run, written to `_build/bench.json`.
 
-Measures, in one process: a plain torch loop (no Lightning) over exactly the same model,
-pre-drawn batches, Adam, regularizers and schedule as ex-2.9.1; our Lightning training of the
-same; and the wall time per seed of training plus every 2.9.1 evaluation.
+Measures ex-2.9.1 in one process, for both numerics (`exact`, the book's, and `fast`):
+
+- a plain torch loop (no Lightning) over exactly the same model, stream, optimizer, loss and
+  schedule, against our Lightning training of the same;
+- the wall time per seed of training plus every ex-2.9.1 evaluation;
+- the earlier codebase's way of training the same run: torch DataLoaders with worker processes
+  re-spawned every epoch, Lightning's automatic optimization, one step per Lightning batch
+  (`--upstream-steps` steps of it, scaled to a whole run).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
 import time
 from pathlib import Path
 
-import lightning
+import lightning as L
 import torch
+from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
-from excolor.config import load_experiment
+from excolor.adam import FusedAdam
+from excolor.components import build_loader, prepare, schedule_tables, torch_threads
+from excolor.config import Numerics, TrainConfig, load_experiment
 from excolor.evaluation import evaluate
 from excolor.files import atomic_write_json
+from excolor.loss import ExactLoss
 from excolor.models import capture_outputs
-from excolor.adam import FusedAdam
 from excolor.objective import Objective
-from excolor.components import prepare, schedule_tables
 from excolor.training import small_tensor_kernels, train
 
 ROOT = Path(__file__).resolve().parent.parent
+NUMERICS: tuple[Numerics, ...] = ('exact', 'fast')
 
 
-def plain_steps_per_s(params: Path, seed: int = 0) -> float:
-    """Steps/s of a raw torch loop: same model, data, optimizer, regularizers and schedule."""
+def _config(params: Path) -> TrainConfig:
     exp = load_experiment(params)
-    cfg = exp.train_config()
-    with small_tensor_kernels(threads=1):
-        model, regs, batches, _ = prepare(cfg, seed, torch.device('cpu'))
+    return exp.train_config(next(iter(exp.variants)))
+
+
+def plain_steps_per_s(params: Path, numerics: Numerics, seed: int = 0) -> float:
+    """Steps/s of a raw torch loop: same model, stream, optimizer, loss and schedule; no Lightning."""
+    cfg = _config(params)
+    with small_tensor_kernels(1) if numerics == 'fast' else torch_threads(1):
+        model, regs, stream = prepare(cfg, seed)
+        batches = stream.batches
         weights, lr = schedule_tables(cfg, regs, len(batches))
-        t0 = time.perf_counter()
-        objective, lrs = Objective(regs, weights, batches), lr.tolist()
         latents: dict = {}
         capture_outputs(model, sorted({r.layer for r in regs}), latents)
-        opt = FusedAdam(model.parameters(), lr=1e-8)
-        params = opt.params
+        lrs, inputs = lr.tolist(), batches.inputs()
         model.train()
-        for step, x in enumerate(batches.inputs()):
-            loss, _, _ = objective(model(x), x, latents, step)
-            opt.apply(torch.autograd.grad(loss, params), lrs[step])
+        t0 = time.perf_counter()
+        if numerics == 'exact':
+            loss_fn, opt = ExactLoss(regs, weights, batches), torch.optim.Adam(model.parameters(), lr=1e-8)
+            for step, x in enumerate(inputs):
+                loss, _ = loss_fn(model(x), x, latents, batches[step].labels, step)
+                opt.zero_grad()
+                loss.backward()
+                opt.param_groups[0]['lr'] = lrs[step]
+                opt.step()
+        else:
+            objective, fused = Objective(regs, weights, batches), FusedAdam(model.parameters(), lr=1e-8)
+            for step, x in enumerate(inputs):
+                loss, _, _ = objective(model(x), x, latents, step)
+                fused.apply(torch.autograd.grad(loss, fused.params), lrs[step])
         return len(batches) / (time.perf_counter() - t0)
 
 
-def lightning_steps_per_s(params: Path, seed: int = 0) -> float:
-    result = train(load_experiment(params).train_config(), seed, progress=False)
+def lightning_steps_per_s(params: Path, numerics: Numerics, seed: int = 0) -> float:
+    result = train(_config(params), seed, numerics=numerics, progress=False)
     return result.steps / result.seconds
 
 
-def seconds_per_seed(params: Path, seed: int) -> tuple[float, dict[str, float]]:
+def seconds_per_seed(params: Path, numerics: Numerics, seed: int) -> tuple[float, dict[str, float]]:
     """Train and run all evaluations of one seed; the wall time and its headline metrics."""
     t0 = time.perf_counter()
     exp = load_experiment(params)
-    result = train(exp.train_config(), seed, progress=False)
+    result = train(_config(params), seed, numerics=numerics, progress=False)
     metrics = evaluate(result.model, exp.evaluation).metrics()
     return time.perf_counter() - t0, metrics
+
+
+class _UpstreamStyle(L.LightningModule):
+    """One optimizer step per Lightning batch, automatic optimization, as the earlier codebase trained."""
+
+    def __init__(self, model, regs, weights, lr):
+        super().__init__()
+        self.model, self.regs, self.lr = model, regs, lr.tolist()
+        self.terms = torch.nn.ModuleList(r.term for r in regs)
+        self.latents: dict = {}
+        self.loss_fn = ExactLoss(regs, weights[: len(self.lr)], _NoBatches(len(self.lr)))
+        capture_outputs(model, sorted({r.layer for r in regs}), self.latents)
+
+    def training_step(self, batch, batch_idx):
+        x, red = batch
+        step = min(self.global_step, len(self.lr) - 1)
+        loss, _ = self.loss_fn(self.model(x), x, self.latents, {'red': red}, step)
+        self.log('train_loss', loss)
+        return loss
+
+    def on_before_optimizer_step(self, optimizer):
+        optimizer.param_groups[0]['lr'] = self.lr[min(self.global_step, len(self.lr) - 1)]
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.model.parameters(), lr=1e-8)
+
+
+class _NoBatches:
+    """Stand-in stream for ExactLoss: every step may carry a label (upstream computed every term)."""
+
+    def __init__(self, n: int):
+        self.labels, self.bounds = {}, tuple((0, 0) for _ in range(n))
+
+    def __len__(self) -> int:
+        return len(self.bounds)
+
+
+def _collate_with_labels(items, probs):
+    x = torch.stack([c for c, _ in items])
+    p = torch.stack([q for _, q in items])
+    return x, (torch.rand_like(p) < p).float()
+
+
+def upstream_seconds_per_seed(params: Path, steps: int, seed: int = 0) -> float:
+    """The earlier codebase's training loop (DataLoader workers, automatic optimization), scaled to a whole run."""
+    import functools
+    import warnings
+
+    cfg = _config(params)
+    model, regs, stream = prepare(cfg, seed)
+    weights, lr = schedule_tables(cfg, regs, len(stream.batches))
+    colors = build_loader(cfg.training.data).colors
+    probs = torch.full((len(colors),), 0.001)  # about as rare as red
+    data = TensorDataset(colors, probs)
+    loader = DataLoader(data, batch_size=64, num_workers=4, sampler=RandomSampler(data, num_samples=len(data), replacement=True),
+                        collate_fn=functools.partial(_collate_with_labels, probs=probs))
+    module = _UpstreamStyle(model, regs, weights, lr)
+    trainer = L.Trainer(max_steps=steps, logger=False, enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=False, num_sanity_val_steps=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        t0 = time.perf_counter()
+        trainer.fit(module, loader)
+        elapsed = time.perf_counter() - t0
+    return elapsed * cfg.schedule.length / steps
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--params', type=Path, default=ROOT / 'params' / 'ex-2.9.1.yaml')
     ap.add_argument('--repeats', type=int, default=3)
+    ap.add_argument('--upstream-steps', type=int, default=400, help='steps of the earlier codebase loop to time (0: skip)')
     ap.add_argument('--out', type=Path, default=ROOT / '_build' / 'bench.json')
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
 
-    lightning_steps_per_s(args.params)  # warm-up: imports, first-call costs
-    plain, light = [], []
-    for _ in range(args.repeats):  # interleaved, so both see the same machine load
-        plain.append(plain_steps_per_s(args.params))
-        light.append(lightning_steps_per_s(args.params))
-    per_seed = [seconds_per_seed(args.params, seed) for seed in range(args.repeats)]
-    report = {
-        'plain_steps_per_s': statistics.median(plain),
-        'lightning_steps_per_s': statistics.median(light),
-        'lightning_over_plain': statistics.median(light) / statistics.median(plain),
-        'seconds_per_seed': statistics.median(t for t, _ in per_seed),
-        'seconds_per_seed_all': [t for t, _ in per_seed],
-        'seed_metrics': {seed: {k: m[k] for k in ('no_intervention_max_mse', 'ablated_r', 'suppression_r')} for seed, (_, m) in enumerate(per_seed)},
-        'plain_steps_per_s_all': plain,
-        'lightning_steps_per_s_all': light,
-        'threads': torch.get_num_threads(),
-        'cpu_count': os.cpu_count(),
-        'torch': torch.__version__,
-        'lightning': lightning.__version__,
-        'python': platform.python_version(),
-        'machine': platform.machine(),
-    }
-    prev = {}
-    if args.out.exists():
-        import json
-
-        prev = json.loads(args.out.read_text())
+    report: dict = {}
+    for numerics in NUMERICS:
+        lightning_steps_per_s(args.params, numerics)  # warm-up: imports, first-call costs
+        plain, light = [], []
+        for _ in range(args.repeats):  # interleaved, so both see the same machine load
+            plain.append(plain_steps_per_s(args.params, numerics))
+            light.append(lightning_steps_per_s(args.params, numerics))
+        per_seed = [seconds_per_seed(args.params, numerics, seed) for seed in range(args.repeats)]
+        report[numerics] = {
+            'plain_steps_per_s': statistics.median(plain),
+            'lightning_steps_per_s': statistics.median(light),
+            'lightning_over_plain': statistics.median(light) / statistics.median(plain),
+            'seconds_per_seed': statistics.median(t for t, _ in per_seed),
+            'seconds_per_seed_all': [t for t, _ in per_seed],
+            'seed_metrics': {seed: {k: m[k] for k in ('no_intervention_max_mse', 'ablated_r', 'suppression_r')} for seed, (_, m) in enumerate(per_seed)},
+        }
+    if args.upstream_steps:
+        upstream = upstream_seconds_per_seed(args.params, args.upstream_steps)
+        report['upstream_style_seconds_per_seed'] = upstream
+        report['exact_speedup_over_upstream_style'] = upstream / report['exact']['seconds_per_seed']
+    report |= {'threads': torch.get_num_threads(), 'cpu_count': os.cpu_count(), 'torch': torch.__version__, 'lightning': L.__version__,
+               'python': platform.python_version(), 'machine': platform.machine()}
+    prev = json.loads(args.out.read_text()) if args.out.exists() else {}
     atomic_write_json(args.out, {**prev, 'training': report})
-    for k in ('plain_steps_per_s', 'lightning_steps_per_s', 'lightning_over_plain', 'seconds_per_seed'):
-        print(f'{k:>24}: {report[k]:.3f}')
-    print(f'{"":>24}  wrote {args.out}')
+    for numerics in NUMERICS:
+        r = report[numerics]
+        print(f'{numerics:>6}: plain {r["plain_steps_per_s"]:.0f} steps/s, Lightning {r["lightning_steps_per_s"]:.0f} steps/s '
+              f'({r["lightning_over_plain"]:.2f} × plain), train + evaluate {r["seconds_per_seed"]:.2f} s per seed')
+    if args.upstream_steps:
+        print(f'upstream-style loop: {report["upstream_style_seconds_per_seed"]:.1f} s per seed (exact is {report["exact_speedup_over_upstream_style"]:.1f} × faster)')
+    print(f'wrote {args.out}')
 
 
 if __name__ == '__main__':

@@ -71,7 +71,7 @@ class AngularAnchor(_Direction):
         return 1.0 - self.cos(z)
 
     def fast(self, z: Tensor, u: Tensor | None = None) -> Tensor:
-        return 1 - (unit(z) if u is None else u) @ self.anchor
+        return 1 - torch.sum((unit(z) if u is None else u) * self.anchor, dim=-1)
 
 
 class AntiAnchor(_Direction):
@@ -85,7 +85,7 @@ class AntiAnchor(_Direction):
         return self._shape(self.cos(z))
 
     def fast(self, z: Tensor, u: Tensor | None = None) -> Tensor:
-        return self._shape((unit(z) if u is None else u) @ self.anchor)
+        return self._shape(torch.sum((unit(z) if u is None else u) * self.anchor, dim=-1))
 
     def _shape(self, cos: Tensor) -> Tensor:
         return torch.clamp(cos, min=0.0) if self.hemi else (cos + 1.0) / 2.0
@@ -127,7 +127,7 @@ class Separate(Term):
             u = unit(z[:, self.channels])
         elif u is None:
             u = unit(z)
-        cos = u @ u.T
+        cos = u @ u.transpose(-1, -2)
         cos = cos.masked_fill((cos - 1).abs() <= 1e-8 + 1e-5, 0.0)
         if self.shift:
             cos = (cos + 1) / 2
