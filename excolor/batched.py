@@ -12,6 +12,7 @@ whose batch carries no red label gets a zero coefficient for the anchor term, as
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -19,17 +20,34 @@ from dataclasses import dataclass
 
 import lightning as L
 import numpy as np
+import pandas as pd
 import torch
 from torch import Tensor, nn
 
 from excolor.adam import FlatAdam
-from excolor.components import prepare, schedule_tables
+from excolor.components import prepare, schedule_tables, torch_threads
 from excolor.config import TrainConfig
 from excolor.data import Batches
+from excolor.loop import CHUNK, MemoryLogger, StepChunks, pick_device, quiet_lightning
 from excolor.models import CNColorMLP
-from excolor.objective import Objective
 from excolor.regularizers import Regularizer, unit
-from excolor.training import CHUNK, MemoryLogger, StepChunks, _quiet_lightning, pick_device, small_tensor_kernels
+
+
+@contextlib.contextmanager
+def small_tensor_kernels(threads: int | None = 1):
+    """Torch settings for batches of 64 colours: `threads` CPU threads (`None`: unchanged), no oneDNN.
+
+    oneDNN sets up each call: on a `[64, 16]` tensor its GELU costs ~16 µs forward and ~55 µs
+    backward against ~5 and ~9 µs for torch's native kernels. Deterministic either way; the
+    choice only moves rounding in the last bits, which is why exact numerics leave it on.
+    """
+    old_onednn = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False  # not mkldnn.flags(): it warns about Intel GPUs on every call
+    try:
+        with torch_threads(threads):
+            yield
+    finally:
+        torch.backends.mkldnn.enabled = old_onednn
 
 
 class _StackedAffine(torch.autograd.Function):
@@ -100,12 +118,31 @@ class StackedAutoencoder(nn.Module):
         return models
 
 
+def coefficients(reg: Regularizer, batches: Batches) -> Tensor | None:
+    """Per-sample weights of a term over a whole stream `[N]`: `1/B`, or `aᵢ / (Σ_batch a + 1e-8)` for a labelled one.
+
+    `None`: none of the term's labels is drawn, so it never runs. Computed once per run in the
+    float32 arithmetic a per-step computation would use.
+    """
+    lengths = torch.tensor([e - s for s, e in batches.bounds])
+    batch_of = torch.repeat_interleave(torch.arange(len(lengths)), lengths)
+    if reg.labels is None:
+        return torch.tensor([1.0 / int(b) for b in lengths], dtype=batches.x.dtype)[batch_of]
+    affinity = reg.affinity(batches.labels)
+    if affinity is None:
+        return None
+    # Hard labels times a scale: batch totals are small multiples, exact in any summation order.
+    totals = torch.zeros(len(lengths), dtype=affinity.dtype).index_add_(0, batch_of, affinity)
+    return affinity / (totals[batch_of] + 1e-8)
+
+
 class StackedObjective:
-    """Each seed's fast objective (`excolor.objective`), over all seeds at once; the total is their sum.
+    """`loss_s = MSE(ŷ_s, x_s) + Σ_r Σ_i c_sri · term_r(z_s)_i` for every seed s at once; the total is their sum.
 
     A term runs at a step when its scheduled weight is non-zero (the schedule is shared); a seed
-    whose batch carries none of its labels has zero coefficients there. The per-sample
-    coefficients `[S, R, N]` (label weight × schedule weight) are worked out once per run.
+    whose batch carries none of its labels has zero coefficients there, and so gets exactly the
+    gradient it would get alone. The coefficients `[S, R, N]` (label weight × schedule weight)
+    are worked out once per run; angular terms share one normalised copy of the latents.
     """
 
     def __init__(self, regularizers: list[Regularizer], weights: np.ndarray, streams: list[Batches]):
@@ -113,19 +150,18 @@ class StackedObjective:
         self.bounds = streams[0].bounds
         if any(s.bounds != self.bounds for s in streams):
             raise ValueError('stacked seeds must share their batch sizes')
-        plans = [Objective(regularizers, weights, s) for s in streams]
-        n = len(streams[0].x)
-        step_of = torch.repeat_interleave(torch.arange(len(self.bounds)), torch.tensor([e - s for s, e in self.bounds]))
-        w32 = torch.as_tensor(weights[: len(self.bounds)], dtype=torch.float32)  # as Objective casts them
+        lengths = torch.tensor([e - s for s, e in self.bounds])
+        step_of = torch.repeat_interleave(torch.arange(len(lengths)), lengths)
+        w32 = torch.as_tensor(weights[: len(self.bounds)], dtype=torch.float32)
         self.terms: list[int] = []
         coefs = []
         for i, reg in enumerate(regularizers):
-            per_seed = [p._coef[i] for p in plans]
+            per_seed = [coefficients(reg, s) for s in streams]
             if not reg.train or any(c is None for c in per_seed):
                 continue
             self.terms.append(i)
             coefs.append(torch.stack(per_seed) * w32[step_of, i])  # [S, N]
-        self.coef = torch.stack(coefs, dim=1) if coefs else torch.zeros(len(streams), 0, n)  # [S, R, N]
+        self.coef = torch.stack(coefs, dim=1) if coefs else torch.zeros(len(streams), 0, len(step_of))  # [S, R, N]
         scheduled = weights[: len(self.bounds)]
         self.active = [tuple(r for r, i in enumerate(self.terms) if scheduled[step, i] != 0) for step in range(len(self.bounds))]
         self._index = {a: torch.tensor(a, dtype=torch.long) for a in set(self.active)}
@@ -192,16 +228,17 @@ class StackedTraining(L.LightningModule):
                 mean = loss.item() / len(recon)
                 if not math.isfinite(mean):
                     raise FloatingPointError(f'loss is {mean} at step {step}')
-                self.logger.log_metrics({'train_loss_mean': mean, 'train_recon_mean': recon.mean().item(), 'lr': self._lr[step]}, step=step)
+                self.logger.log_metrics({'train_loss': mean, 'train_recon': recon.mean().item(), 'lr': self._lr[step]}, step=step)
 
 
 @dataclass
 class StackedResult:
-    """One trained model per seed, with what each seed's stream held, and the shared training log."""
+    """One trained model per seed, what each seed's stream held, and the training log (means over seeds)."""
 
     seeds: list[int]
     models: list[nn.Module]
     label_counts: list[dict[str, int]]
+    log: pd.DataFrame
     seconds: float
     steps: int
 
@@ -219,10 +256,11 @@ def train_stacked(config: TrainConfig, seeds: list[int], *, threads: int | None 
         objective = StackedObjective(regs, weights, streams)
         inputs = torch.stack([s.x for s in streams])
         module = StackedTraining(model, objective, inputs, lr, config.training.log_every)
-        with _quiet_lightning(not progress):
-            trainer = L.Trainer(max_epochs=1, accelerator='gpu' if dev.type == 'cuda' else 'cpu', devices=1, logger=MemoryLogger(),
+        logger = MemoryLogger()
+        with quiet_lightning(not progress):
+            trainer = L.Trainer(max_epochs=1, accelerator='gpu' if dev.type == 'cuda' else 'cpu', devices=1, logger=logger,
                                 log_every_n_steps=1, enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=progress,
                                 num_sanity_val_steps=0, limit_val_batches=0)
             trainer.fit(module, train_dataloaders=StepChunks(len(streams[0]), CHUNK))
     models = module.model.cpu().unstack()
-    return StackedResult(list(seeds), models, [s.label_counts() for s in streams], time.perf_counter() - t0, len(streams[0]))
+    return StackedResult(list(seeds), models, [s.label_counts() for s in streams], logger.frame(), time.perf_counter() - t0, len(streams[0]))

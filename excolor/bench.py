@@ -24,15 +24,15 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
-from excolor.adam import FusedAdam
+from excolor.adam import FlatAdam
+from excolor.batched import StackedAutoencoder, StackedObjective, small_tensor_kernels
 from excolor.components import build_loader, prepare, schedule_tables, torch_threads
 from excolor.config import Numerics, TrainConfig, load_experiment
 from excolor.evaluation import evaluate
 from excolor.files import atomic_write_json
 from excolor.loss import ExactLoss
 from excolor.models import capture_outputs
-from excolor.objective import Objective
-from excolor.training import small_tensor_kernels, train
+from excolor.training import train
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMERICS: tuple[Numerics, ...] = ('exact', 'fast')
@@ -64,10 +64,12 @@ def plain_steps_per_s(params: Path, numerics: Numerics, seed: int = 0) -> float:
                 opt.param_groups[0]['lr'] = lrs[step]
                 opt.step()
         else:
-            objective, fused = Objective(regs, weights, batches), FusedAdam(model.parameters(), lr=1e-8)
+            stacked, objective = StackedAutoencoder([model]), StackedObjective(regs, weights, [batches])
+            flat = FlatAdam(stacked.parameters(), lr=1e-8)
             for step, x in enumerate(inputs):
-                loss, _, _ = objective(model(x), x, latents, step)
-                fused.apply(torch.autograd.grad(loss, fused.params), lrs[step])
+                y, lat = stacked(x[None])
+                loss, _ = objective(y, x[None], lat, step)
+                flat.apply_views(torch.autograd.grad(loss, flat.views), lrs[step])
         return len(batches) / (time.perf_counter() - t0)
 
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from excolor.data import Batches
-from excolor.objective import Objective
+from excolor.batched import StackedObjective, coefficients
 from excolor.regularizers import Anchor, AngularAnchor, AntiAnchor, AxisAlignedSubspace, Planarity, Regularizer, Separate, Unitarity
 
 Z = torch.tensor([[2.0, 0, 0], [0, 1, 0], [-1, 0, 0]])
@@ -49,40 +49,43 @@ def test_label_weighted_mean():
     assert everyone.loss(Z, {}).item() == pytest.approx(1 / 3)
 
 
-def test_fused_objective_equals_the_sum_of_terms():
+def test_fast_terms_are_the_exact_terms_rearranged():
     torch.manual_seed(0)
-    z = torch.randn(64, 5, requires_grad=True)
-    zn = z / z.norm(dim=-1, keepdim=True)
-    x, y = torch.rand(64, 3), torch.rand(64, 3)
-    labels = {'red': (torch.rand(64) < 0.1).float()}
+    z = torch.randn(64, 5)
+    for term in (Separate(100, True), AngularAnchor([1, 0, 0, 0, 0]), AntiAnchor([-1, 0, 0, 0, 0]), AxisAlignedSubspace([0], invert=True), Unitarity()):
+        assert torch.allclose(term.fast(z), term(z), rtol=1e-5, atol=1e-6), type(term).__name__
+        assert term.fast(z[None].expand(3, 64, 5)).shape == (3, 64)  # works over stacked seeds
+
+
+def test_stacked_objective_equals_each_seeds_sum_of_terms():
+    torch.manual_seed(0)
     regs = [
         Regularizer('separate', Separate(100, True), 'b'),
         Regularizer('anchor', AngularAnchor([1, 0, 0, 0, 0]), 'b', {'red': 1.0}),
         Regularizer('anti', AntiAnchor([-1, 0, 0, 0, 0]), 'b'),
-        Regularizer('sub', AxisAlignedSubspace([0], invert=True), 'b'),
         Regularizer('unit', Unitarity(), 'e'),
     ]
-    w = np.array([[0.01, 0.1, 0.05, 0.25, 0.0]])
-    objective = Objective(regs, w, Batches(x, labels, ((0, 64),)))
-    loss, recon, terms = objective(y, x, {'b': zn, 'e': z}, 0, terms=True)
-    expected = torch.nn.functional.mse_loss(y, x) + sum(wi * r.loss(zn, labels) for wi, r in zip(w[0], regs) if wi)
-    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
-    assert set(terms) == {'separate', 'anchor', 'anti', 'sub'}  # zero weight: not computed, not logged
-    assert terms['anchor'].item() == pytest.approx(regs[1].loss(zn, labels).item(), rel=1e-6)
+    w = np.array([[0.01, 0.1, 0.05, 0.0]])
+    red = [(torch.arange(64) < 3).float(), torch.zeros(64)]  # seed 1's batch carries no red label
+    streams = [Batches(torch.rand(64, 3), {'red': r}, ((0, 64),)) for r in red]
+    objective = StackedObjective(regs, w, streams)
+    assert objective.active == [(0, 1, 2)]  # zero weight: not computed
+    z = torch.randn(2, 64, 5)
+    zn = z / z.norm(dim=-1, keepdim=True)
+    x, y = torch.stack([s.x for s in streams]), torch.rand(2, 64, 3)
+    loss, recon = objective(y, x, {'b': zn, 'e': z}, 0)
+    expected = [torch.nn.functional.mse_loss(y[i], x[i]) + sum(wi * r.loss(zn[i], streams[i].labels) for wi, r in zip(w[0], regs) if wi) for i in range(2)]
+    assert recon.tolist() == pytest.approx([e.item() for e in [torch.nn.functional.mse_loss(y[i], x[i]) for i in range(2)]], rel=1e-6)
+    assert loss.item() == pytest.approx(sum(e.item() for e in expected), rel=1e-5)
 
 
-def test_the_plan_follows_each_batch_labels_and_size():
-    """Per-sample coefficients are the batch's own: 1/B for every sample, a_i/Σa for labelled ones."""
+def test_coefficients_follow_each_batch_labels_and_size():
+    """1/B for every sample, a_i/Σa for labelled ones, all zero in a batch without the label."""
     x = torch.rand(10, 3)
     red = torch.tensor([0, 0, 0, 0, 1, 1, 0, 0, 0, 0.0])  # batches: [0, 4) none, [4, 8) two, [8, 10) none
-    regs = [Regularizer('unit', Unitarity(), 'e'), Regularizer('anchor', Anchor([1, 0]), 'e', {'red': 1.0})]
-    objective = Objective(regs, np.array([[2.0, 3.0]] * 3), Batches(x, {'red': red}, ((0, 4), (4, 8), (8, 10))))
-    first, second, last = objective.plans
-    assert first.active == (0,) and first.zero == (1,)
-    assert torch.equal(first.coef, torch.full((1, 4), 2.0 / 4))
-    assert second.active == (0, 1)
-    assert torch.allclose(second.coef[1], torch.tensor([1.5, 1.5, 0, 0]))
-    assert torch.equal(last.coef, torch.full((1, 2), 2.0 / 2))
-    z = torch.randn(2, 2)
-    _, recon, terms = objective(torch.zeros(2, 3), x[8:], {'e': z}, 2, terms=True)
-    assert terms['anchor'].item() == 0.0 and terms['unit'].item() == pytest.approx(regs[0].loss(z, {}).item())
+    batches = Batches(x, {'red': red}, ((0, 4), (4, 8), (8, 10)))
+    unit = coefficients(Regularizer('unit', Unitarity(), 'e'), batches)
+    assert torch.equal(unit, torch.tensor([0.25] * 8 + [0.5] * 2))
+    anchor = coefficients(Regularizer('anchor', Anchor([1, 0]), 'e', {'red': 1.0}), batches)
+    assert torch.allclose(anchor, torch.tensor([0, 0, 0, 0, 0.5, 0.5, 0, 0, 0, 0]))
+    assert coefficients(Regularizer('v', Unitarity(), 'e', {'vibrant': 1.0}), batches) is None
