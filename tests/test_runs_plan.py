@@ -192,3 +192,12 @@ def test_cli_list_and_check(tmp_path, capsys):
 def test_python_dash_m_works():
     proc = subprocess.run([sys.executable, '-m', 'excolor.runs', '--help'], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and '--scheduler' in proc.stdout and '{run,status,check}' in proc.stdout
+
+
+def test_intended_schedule_fallbacks_are_shown_before_anything_runs(tmp_path, capsys):
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    csv = layout.params_dir / 'schedules' / 'tiny.csv'
+    csv.write_text(csv.read_text().replace('anti-subspace', 'anti-subspace,spare', 1))
+    assert cli.main(['--list', '--profile', 'quick', *dirs(layout)]) == 0
+    assert capsys.readouterr().err == f"note: fx-a: schedule column 'spare' of {csv} is unused: no regularizer is named 'spare'\n"
+    assert make_plan('quick', None, layout).runs[0].notes == (f"fx-a: schedule column 'spare' of {csv} is unused: no regularizer is named 'spare'",)

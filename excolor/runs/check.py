@@ -34,7 +34,8 @@ def _problem(job: Job) -> Problem | None:
     detail = {'stale': 'parameters, template, library or packages changed since it ran', 'missing': 'never ran'}.get(state, '')
     if state == 'failed':
         lines = (Path(job.folder) / ERROR).read_text(errors='replace').strip().splitlines()
-        detail = lines[-1] if lines else 'failed'
+        # the first line is '<run> failed: <error>'; older files end with the error instead
+        detail = lines[0].partition(' failed: ')[2] or lines[-1] if lines else 'failed (the disk was too full to say why)'
     return Problem(job.experiment, job.seed, state, job.folder, detail)
 
 

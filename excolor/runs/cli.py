@@ -61,6 +61,8 @@ def _run(args: argparse.Namespace, layout: Layout) -> int:
     from excolor.runs.plan import make_plan
 
     plan = make_plan(args.profile, args.experiment, layout)  # every params file checked before any work
+    for line in plan.notes:
+        print(f'note: {line}', file=sys.stderr)
     if args.list:
         for job in plan.runs + [j for ep in plan.experiments.values() for j in [ep.summary, *ep.showcase()]]:
             print(f'{job.state():<9} {job.name:<32} {job.folder}')
