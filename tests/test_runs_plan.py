@@ -201,3 +201,11 @@ def test_intended_schedule_fallbacks_are_shown_before_anything_runs(tmp_path, ca
     assert cli.main(['--list', '--profile', 'quick', *dirs(layout)]) == 0
     assert capsys.readouterr().err == f"note: fx-a: schedule column 'spare' of {csv} is unused: no regularizer is named 'spare'\n"
     assert make_plan('quick', None, layout).runs[0].notes == (f"fx-a: schedule column 'spare' of {csv} is unused: no regularizer is named 'spare'",)
+
+
+def test_check_suggests_a_command_on_the_same_folders(tmp_path, capsys):
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    assert cli.main(['check', '--profile', 'quick', '-e', 'fx-a', *dirs(layout)]) == 1
+    hint = capsys.readouterr().err.strip().splitlines()[-1]
+    assert hint == (f"2 problem(s) for profile 'quick' in {layout.runs_dir}; run `python -m excolor.runs --profile quick -e fx-a "
+                    f'--runs-dir {layout.runs_dir} --params-dir {layout.params_dir} --templates-dir {layout.templates_dir}`')
