@@ -113,9 +113,11 @@ def test_job_state(tmp_path):
     folder.mkdir()
     (folder / 'error.txt').write_text('boom')
     assert job_state(folder, 'k') == 'failed'
-    atomic_write_json(folder / 'provenance.json', {'key': 'k'})
+    atomic_write_json(folder / 'provenance.json', {'key': 'k', 'files': keys.folder_digests(folder)})
     assert job_state(folder, 'k') == 'complete'
     assert job_state(folder, 'other') == 'stale'
+    (folder / 'metrics.json').write_text('{}')  # written after publishing, by something other than the runner
+    assert job_state(folder, 'k') == 'stale'
     (folder / 'provenance.json').write_text('{not json')
     assert job_state(folder, 'k') == 'failed'
 

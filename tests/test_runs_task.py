@@ -78,3 +78,15 @@ def test_provenance_keeps_the_schedule_notes(tmp_path):
     assert task.execute(job, **LIGHT)['status'] == 'done'
     prov = json.loads((Path(job.folder) / 'provenance.json').read_text())
     assert prov['notes'] == [f"fx-a: schedule column 'spare' of {csv} is unused: no regularizer is named 'spare'"]
+
+
+def test_a_published_run_rewritten_afterwards_is_no_longer_up_to_date(tmp_path):
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    job = make_plan('quick', None, layout).runs[0]
+    assert task.execute(job, **LIGHT)['status'] == 'done' and job.state() == 'complete'
+    metrics = Path(job.folder) / 'metrics.json'
+    metrics.write_text(metrics.read_text().replace('"seed": 0.0', '"seed": 0.5'))  # what a by-hand papermill run used to do
+    assert [str(p) for p in check('quick', None, runs_dir=layout.runs_dir, params_dir=layout.params_dir,
+                                  templates_dir=layout.templates_dir, summaries=False)] == [
+        f'fx-a seed 0: stale (its files changed after the runner published it, e.g. by a notebook run by hand) '
+        f'[{job.folder}]']

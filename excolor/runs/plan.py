@@ -100,11 +100,16 @@ def read_provenance(folder: Path) -> dict[str, Any] | None:
 
 
 def job_state(folder: Path, key: str) -> State:
-    """complete: provenance with this key; stale: another key; failed: the last attempt left an error; else missing."""
+    """complete: provenance with this key, and the files it lists unchanged; stale: otherwise; failed: the last attempt left an error; else missing."""
     prov = read_provenance(folder)
     if prov is not None:
-        return 'complete' if prov.get('key') == key else 'stale'
+        return 'complete' if prov.get('key') == key and not changed_since_published(folder, prov) else 'stale'
     return 'failed' if (folder / ERROR).exists() else 'missing'
+
+
+def changed_since_published(folder: Path, prov: dict[str, Any]) -> bool:
+    """True when the folder no longer holds exactly the files its provenance vouches for."""
+    return prov.get('files') != keys.folder_digests(folder)
 
 
 def load_experiments(layout: Layout, names: list[str] | None = None) -> dict[str, Experiment]:

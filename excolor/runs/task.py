@@ -113,7 +113,7 @@ def _run(job: Job, folder: Path, *, engine: str, preload, warm, timeout: float |
             'template': job.template, 'parameters': job.parameters, 'git': git if git is not None else keys.git_commit(),
             'engine': engine, 'attempts': attempts, 'wall_seconds': wall, 'started': started.isoformat(timespec='seconds'),
             'finished': datetime.now(timezone.utc).isoformat(timespec='seconds'), 'hostname': socket.gethostname(), 'worker': worker,
-            'pid': os.getpid(), 'python': platform.python_version(), 'notes': list(job.notes),
+            'pid': os.getpid(), 'python': platform.python_version(), 'notes': list(job.notes), 'files': keys.folder_digests(tmp),
         })
     else:
         headline = _first_line(error)
