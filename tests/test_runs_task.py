@@ -68,6 +68,9 @@ def test_a_disk_too_full_for_the_error_still_marks_the_run_failed(tmp_path, monk
     assert (out['status'], out['error'], out['details']) == ('failed', 'OSError: [Errno 28] No space left on device', None)
     assert job.state() == 'failed'
     assert sorted(p.name for p in Path(job.folder).iterdir()) == ['error.txt']  # empty: no room for the text
+    assert [str(p) for p in check('quick', None, runs_dir=layout.runs_dir, params_dir=layout.params_dir,
+                                  templates_dir=layout.templates_dir, summaries=False)] == [
+        f'fx-a seed 0: failed (error.txt is empty: the disk was too full to record why) [{job.folder}]']
 
 
 def test_provenance_keeps_the_schedule_notes(tmp_path):

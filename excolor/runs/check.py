@@ -38,7 +38,7 @@ def _problem(job: Job) -> Problem | None:
     if state == 'failed':
         lines = (Path(job.folder) / ERROR).read_text(errors='replace').strip().splitlines()
         # the first line is '<run> failed: <error>'; older files end with the error instead
-        detail = lines[0].partition(' failed: ')[2] or lines[-1] if lines else 'failed (the disk was too full to say why)'
+        detail = lines[0].partition(' failed: ')[2] or lines[-1] if lines else 'error.txt is empty: the disk was too full to record why'
     return Problem(job.experiment, job.seed, state, job.folder, detail)
 
 
