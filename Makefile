@@ -7,12 +7,13 @@ PY      := $(VENV)/bin/python
 PROFILE ?= full
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install test bench bench-sweep runs status book pdf site-test clean
+.PHONY: install test bench bench-sweep runs status book pdf site-test needs-html needs-pdf needs-site-test clean
 
 install: $(VENV)/.installed
 
 # Reinstall only when the package metadata changes (the package itself is editable).
 $(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) is missing (sudo apt-get install python3.11 python3.11-venv)" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -qq -e '.[dev]'
 	touch $@
@@ -35,14 +36,19 @@ runs: install
 status: install
 	$(PY) -m excolor.runs status --profile $(PROFILE)
 
-book: runs
+# The system programs a build needs (npm, XeLaTeX, Chromium), checked before the sweep: listed
+# first, so a missing one stops `make book` at once instead of after the runs.
+needs-html needs-pdf needs-site-test: needs-%: install
+	$(PY) -m excolor.book.requirements $*
+
+book: needs-html runs
 	$(PY) -m excolor.book --profile $(PROFILE)
 
-pdf: runs
+pdf: needs-pdf runs
 	$(PY) -m excolor.book --profile $(PROFILE) --pdf
 
 # The built site in headless Chromium (Debian's chromium; never `playwright install`).
-site-test: install
+site-test: needs-site-test
 	$(PY) -m pytest -q tests/test_site.py
 
 clean:

@@ -16,6 +16,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from excolor import schedule_columns
 from excolor.color import ColorGrid, arange_cyclic
 from excolor.labels import QUANTITIES, LabelRule
 from excolor.schedule import KeyframeSchedule, ScheduleError
@@ -319,6 +320,10 @@ def load_experiment(path: str | Path) -> Experiment:
         raise ConfigError(f'{path}{line}: not valid YAML ({getattr(e, "problem", e)})') from None
     if not isinstance(raw, dict):
         raise ConfigError(f'{path}: expected a mapping of keys at the top level')
+    duplicates = [f'{path}:{line}: {_dotted(loc)}: duplicate key (first given at line {first}); each key may appear once'
+                  for loc, line, first in _duplicate_keys(tree, ())]
+    if duplicates:
+        raise ConfigError('\n'.join(duplicates))
     try:
         exp = Experiment.model_validate({**raw, 'source': str(path)})
     except ValidationError as e:
@@ -387,11 +392,22 @@ def _cross_checks(exp: Experiment):
 
 
 def _schedule_checks(exp: Experiment):
-    sched = exp.schedule
-    if exp.training.unscheduled_weight is None:
-        for r in exp.regularizers:
-            if r.name not in sched.tracks:
-                yield f'{sched.source} has no column for regularizer {r.name!r}' + _suggest(r.name, sched.names)
+    yield from schedule_columns.problems(exp)
+
+
+def _duplicate_keys(node: yaml.Node, loc: tuple):
+    """(loc, line, first line) of every key given twice in one mapping: YAML loaders keep the last silently."""
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in first:
+                yield (*loc, key.value), line, first[key.value]
+            first.setdefault(key.value, line)
+            yield from _duplicate_keys(value, (*loc, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            yield from _duplicate_keys(item, (*loc, i))
 
 
 def _suggest(word: str, options, lead: str = 'valid') -> str:

@@ -3,6 +3,11 @@
 A notebook opens a `RunPage` with its papermill parameters; everything it saves (metrics,
 figures, tables, the training log) lands in the run folder, and every metric is glued so the
 paper can cite it as `{glue:text}` from the executed notebook.
+
+Only the sweep runner fills a sweep's run folders: it passes a fresh staging folder as `out_dir`
+and publishes it whole with the notebook and its provenance. A notebook run by hand (no
+`out_dir`) writes to `<runs>/by-hand/<profile>/<experiment>/seed-NNN/` under the same runs root
+(`$EXCOLOR_RUNS`, else `<repo>/runs`), and no notebook ever writes into a published run.
 """
 
 from __future__ import annotations
@@ -14,8 +19,13 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from excolor.config import Experiment, load_experiment
-from excolor.experiment import ExperimentRun, params_path, run_experiment, run_folder
+from excolor.experiment import ExperimentRun, params_path, run_experiment
 from excolor.files import atomic_write_json
+from excolor.runs.layout import PROVENANCE, Layout
+
+
+class PublishedRunError(RuntimeError):
+    """`out_dir` holds a run the sweep published; writing into it would pass new numbers off under the old provenance."""
 
 
 class RunPage:
@@ -24,7 +34,11 @@ class RunPage:
     def __init__(self, experiment: str, profile: str, seed: int, out_dir: str = '', params_dir: str = '', figures: bool = True):
         self.experiment: Experiment = load_experiment(params_path(experiment, params_dir or None))
         self.profile, self.seed, self.figures = profile, int(seed), figures
-        self.out = Path(out_dir) if out_dir else run_folder(profile, experiment, self.seed)
+        by_hand = Layout.make().by_hand_dir(profile, experiment, self.seed)
+        self.out = Path(out_dir) if out_dir else by_hand
+        if (self.out / PROVENANCE).exists():
+            raise PublishedRunError(f'{self.out} holds a run the sweep published ({PROVENANCE}); a notebook never writes into one. '
+                                    f'Leave out_dir empty (a by-hand run goes to {by_hand}) or re-run it with `python -m excolor.runs`')
         self.out.mkdir(parents=True, exist_ok=True)
         self.run_result: ExperimentRun | None = None
 

@@ -279,3 +279,11 @@ def test_sphinx_pairs_light_and_dark_figures_in_html_and_keeps_the_vector_one_in
     assert (tmp_path / 'html' / '_static' / 'excolor-book.css').is_file()
     tex = next((tmp_path / 'latex').glob('*.tex')).read_text()
     assert r'\sphinxincludegraphics{{fig}.pdf}' in tex and 'dark' not in tex
+
+
+def test_the_refusal_names_the_runs_folder_it_read(monkeypatch, tmp_path):
+    monkeypatch.setattr(excolor.runs, 'check', lambda *a, **k: [_Problem('ex-2.2 seed 1: missing')], raising=False)
+    with pytest.raises(RunsNotReady) as e:
+        require_fresh_runs('quick', ['ex-2.2'], tmp_path / 'my runs')
+    assert str(e.value).splitlines()[0] == (
+        f"1 run(s) missing or stale for profile 'quick'; run `python -m excolor.runs --profile quick --runs-dir '{tmp_path}/my runs'` first:")

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from excolor import schedule_columns
 from excolor.config import ConfigError, load_experiment
 from tests.conftest import PARAMS
 
@@ -92,3 +93,41 @@ def test_unscheduled_regularizer_can_be_refused(tmp_path):
     path.write_text(text)
     with pytest.raises(ConfigError, match="has no column for regularizer 'seperate'; did you mean 'separate'"):
         load_experiment(path)
+
+
+def test_duplicate_key_names_file_line_and_key(tmp_path):
+    path = broken(tmp_path, '    batch_size: 64', '    batch_size: 64\n    batch_size: 32')
+    first = line_of(path, 'batch_size: 64')
+    with pytest.raises(ConfigError) as e:
+        load_experiment(path)
+    assert str(e.value) == f'{path}:{first + 1}: training.data.batch_size: duplicate key (first given at line {first}); each key may appear once'
+
+
+def test_a_misspelt_schedule_column_is_an_error_naming_the_column(tmp_path):
+    csv = (PARAMS / 'schedules' / 'ex-2.9.1.csv').read_text().replace(',anchor,', ',anchr,', 1)
+    path = broken(tmp_path, 'id: ex-2.9.1', 'id: ex-2.9.1', csv=csv)
+    with pytest.raises(ConfigError) as e:
+        load_experiment(path)
+    assert str(e.value) == (
+        f"{path}:{line_of(path, 'schedule:')}: training.schedule: {tmp_path / 'schedules' / 'ex-2.9.1.csv'} has no column for "
+        "regularizer 'anchor'; did you mean 'anchr', an unused column? Without one it would run at weight 1 for every step; "
+        "if that is meant, write `unscheduled_weight: 1` under `training:`")
+
+
+def test_an_intended_fallback_loads_and_is_reported(tmp_path):
+    csv = (PARAMS / 'schedules' / 'ex-2.9.1.csv').read_text().replace(',anchor,', ',anchr,', 1)
+    path = broken(tmp_path, '  log_every: 8', '  log_every: 8\n  unscheduled_weight: 1.0', csv=csv)
+    assert schedule_columns.notes(load_experiment(path)) == [
+        "ex-2.9.1: regularizer 'anchor' has no schedule column (the unused column 'anchr' looks like its name); it runs at weight 1 "
+        'for every step, as training.unscheduled_weight asks']
+
+
+def test_the_published_quirks_are_reported_not_refused():
+    notes = {name: schedule_columns.notes(load_experiment(PARAMS / f'{name}.yaml')) for name in ('ex-2.2', 'ex-2.9', 'ex-2.10')}
+    assert notes == {
+        'ex-2.2': ["ex-2.2: regularizer 'reg-planar' has no schedule column (the unused column 'reg-polar' looks like its name); "
+                   'it runs at weight 1 for every step, as training.unscheduled_weight asks'],
+        'ex-2.9': [f"ex-2.9: schedule column 'reg-planar-v' of {PARAMS / 'schedules' / 'ex-2.9.csv'} is unused: "
+                   "no regularizer is named 'reg-planar-v'"],
+        'ex-2.10': [],  # its variant without unitarity drops reg-unit, whose column the other variant reads
+    }

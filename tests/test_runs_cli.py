@@ -78,7 +78,7 @@ def test_a_file_where_the_runs_folder_should_be(tmp_path):
     proc = runner(layout)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 2
-    assert 'cannot write run outputs' in err and 'a file is in the way' in err and '--runs-dir' in err
+    assert 'cannot write run outputs' in err and 'is a file, where a folder is needed' in err and '--runs-dir' in err
 
 
 def test_a_read_only_runs_folder(tmp_path, read_only_mount):  # noqa: F811

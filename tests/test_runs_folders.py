@@ -68,9 +68,9 @@ def test_the_lock_excludes_other_holders(tmp_path):
 
 def test_a_file_in_the_way(tmp_path):
     (tmp_path / 'runs').write_text('not a folder')
-    with pytest.raises(folders.OutputError, match='a file is in the way'):
+    with pytest.raises(folders.OutputError, match='is a file, where a folder is needed'):
         folders.ensure_writable(tmp_path / 'runs' / 'quick')
-    with pytest.raises(folders.OutputError, match='a file is in the way'):
+    with pytest.raises(folders.OutputError, match='is a file, where a folder is needed'):
         folders.ensure_writable(tmp_path / 'runs')
 
 
@@ -126,3 +126,11 @@ def read_only_mount(tmp_path):
 def test_a_read_only_file_system(read_only_mount):
     with pytest.raises(folders.OutputError, match='read-only'):
         folders.ensure_writable(read_only_mount / 'quick')
+
+
+def test_a_file_in_the_way_is_named(tmp_path):
+    (tmp_path / 'runs').write_text('not a folder')
+    with pytest.raises(folders.OutputError) as e:
+        folders.ensure_writable(tmp_path / 'runs' / 'quick' / 'ex-2.9.1')
+    assert str(e.value) == (f'cannot write run outputs to {tmp_path}/runs/quick/ex-2.9.1: {tmp_path}/runs is a file, where a folder is needed; '
+                            'move it, or choose another folder with --runs-dir or EXCOLOR_RUNS')

@@ -113,9 +113,11 @@ def test_job_state(tmp_path):
     folder.mkdir()
     (folder / 'error.txt').write_text('boom')
     assert job_state(folder, 'k') == 'failed'
-    atomic_write_json(folder / 'provenance.json', {'key': 'k'})
+    atomic_write_json(folder / 'provenance.json', {'key': 'k', 'files': keys.folder_digests(folder)})
     assert job_state(folder, 'k') == 'complete'
     assert job_state(folder, 'other') == 'stale'
+    (folder / 'metrics.json').write_text('{}')  # written after publishing, by something other than the runner
+    assert job_state(folder, 'k') == 'stale'
     (folder / 'provenance.json').write_text('{not json')
     assert job_state(folder, 'k') == 'failed'
 
@@ -192,3 +194,20 @@ def test_cli_list_and_check(tmp_path, capsys):
 def test_python_dash_m_works():
     proc = subprocess.run([sys.executable, '-m', 'excolor.runs', '--help'], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and '--scheduler' in proc.stdout and '{run,status,check}' in proc.stdout
+
+
+def test_intended_schedule_fallbacks_are_shown_before_anything_runs(tmp_path, capsys):
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    csv = layout.params_dir / 'schedules' / 'tiny.csv'
+    csv.write_text(csv.read_text().replace('anti-subspace', 'anti-subspace,spare', 1))
+    assert cli.main(['--list', '--profile', 'quick', *dirs(layout)]) == 0
+    assert capsys.readouterr().err == f"note: fx-a: schedule column 'spare' of {csv} is unused: no regularizer is named 'spare'\n"
+    assert make_plan('quick', None, layout).runs[0].notes == (f"fx-a: schedule column 'spare' of {csv} is unused: no regularizer is named 'spare'",)
+
+
+def test_check_suggests_a_command_on_the_same_folders(tmp_path, capsys):
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    assert cli.main(['check', '--profile', 'quick', '-e', 'fx-a', *dirs(layout)]) == 1
+    hint = capsys.readouterr().err.strip().splitlines()[-1]
+    assert hint == (f"2 problem(s) for profile 'quick' in {layout.runs_dir}; run `python -m excolor.runs --profile quick -e fx-a "
+                    f'--runs-dir {layout.runs_dir} --params-dir {layout.params_dir} --templates-dir {layout.templates_dir}`')

@@ -238,3 +238,41 @@ def test_local_workers_do_not_profile_the_runs_they_drive():
     with connect(workers=1) as client:
         seen = client.run(lambda: {k: dask.config.get(k) for k in QUIET_WORKERS})
     assert list(seen.values()) == [QUIET_WORKERS]
+
+
+@stable_library
+def test_a_summary_finished_by_another_runner_still_gets_its_showcase(tmp_path, client):
+    """The second of two runners found the summary done under the lock: it must still see to the showcase run."""
+    import shutil
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from excolor.runs import folders
+
+    layout = fixture_layout(tmp_path, {'fx-a': [0, 1]})
+    assert sweep(make_plan('quick', None, layout), client).ok
+    shutil.rmtree(layout.experiment_dir('quick', 'fx-a') / 'showcase')
+    summary = layout.sweep_dir('quick', 'fx-a')
+    aside = summary.with_name('aside')
+    summary.rename(aside)  # as if the other runner had not finished the summary when this one planned
+    with ThreadPoolExecutor(1) as pool:
+        with folders.lock(summary):
+            second = pool.submit(sweep, make_plan('quick', None, layout), client)
+            deadline = time.monotonic() + 60
+            while not any(k.startswith('fx-a/sweep') for keys in client.processing().values() for k in keys):
+                assert time.monotonic() < deadline and not second.done()
+                time.sleep(0.1)
+            aside.rename(summary)  # the other runner finishes the summary and lets go of the lock
+        result = second.result()
+    assert statuses(result, ('summary', 'showcase')) == {'fx-a/sweep': 'cached', f'fx-a/showcase/seed-{shown_seeds(layout, "fx-a")[0]:03d}': 'done'}
+    assert result.ok and check('quick', None, runs_dir=layout.runs_dir, params_dir=layout.params_dir, templates_dir=layout.templates_dir) == []
+
+
+def test_a_sweep_never_reports_success_for_runs_that_are_not_there(tmp_path):
+    from excolor.runs.sweep import SweepResult, unfinished
+
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    plan = make_plan('quick', None, layout)
+    lost = unfinished(plan, SweepResult('quick'), summaries=True)
+    assert [(o['name'], o['status'], o['error']) for o in lost] == [
+        (name, 'failed', 'still missing after the sweep (another runner may be working on it)') for name in ('fx-a/seed-000', 'fx-a/sweep')]

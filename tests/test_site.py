@@ -38,7 +38,7 @@ from excolor.book.mathjax import vendor_mathjax
 
 pytestmark = pytest.mark.site
 
-CHROMIUM = Path('/usr/bin/chromium')
+CHROMIUM = Path(os.environ.get('EXCOLOR_CHROMIUM') or '/usr/bin/chromium')  # Debian's; elsewhere, point this at a real binary
 FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 SCRATCH = ROOT / '_build' / 'site-test'
 PROFILE = os.environ.get('EXCOLOR_SITE_PROFILE', 'quick')

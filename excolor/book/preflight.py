@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import shlex
 from pathlib import Path
 
 from excolor.book.layout import RUNS_DIR
@@ -42,6 +43,9 @@ def require_fresh_runs(profile: str, experiments: list[str], runs_dir: Path = RU
     if found is None:
         return 'excolor.runs is not installed: not checking for stale runs (only that the files exist)'
     if found:
-        hint = f'run `python -m excolor.runs --profile {profile}` (or `make runs PROFILE={profile}`) first'
+        if Path(runs_dir).resolve() == RUNS_DIR.resolve():
+            hint = f'run `python -m excolor.runs --profile {profile}` (or `make runs PROFILE={profile}`) first'
+        else:  # the same folder the book reads, or the hint fills another one
+            hint = f'run `{shlex.join(["python", "-m", "excolor.runs", "--profile", profile, "--runs-dir", str(runs_dir)])}` first'
         raise RunsNotReady(f'{len(found)} run(s) missing or stale for profile {profile!r}; {hint}:\n  ' + '\n  '.join(found))
     return f'runs are fresh for profile {profile!r}: {", ".join(experiments)}'

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from excolor.config import ConfigError
 from excolor.runs.layout import ERROR, Layout
-from excolor.runs.plan import Job, make_plan
+from excolor.runs.plan import Job, changed_since_published, make_plan, read_provenance
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,13 @@ def _problem(job: Job) -> Problem | None:
     if state == 'complete':
         return None
     detail = {'stale': 'parameters, template, library or packages changed since it ran', 'missing': 'never ran'}.get(state, '')
+    prov = read_provenance(Path(job.folder))
+    if state == 'stale' and prov is not None and prov.get('key') == job.key and changed_since_published(Path(job.folder), prov):
+        detail = 'its files changed after the runner published it, e.g. by a notebook run by hand'
     if state == 'failed':
         lines = (Path(job.folder) / ERROR).read_text(errors='replace').strip().splitlines()
-        detail = lines[-1] if lines else 'failed'
+        # the first line is '<run> failed: <error>'; older files end with the error instead
+        detail = lines[0].partition(' failed: ')[2] or lines[-1] if lines else 'error.txt is empty: the disk was too full to record why'
     return Problem(job.experiment, job.seed, state, job.folder, detail)
 
 

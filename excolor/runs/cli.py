@@ -7,6 +7,7 @@ parameters do not load or the output folder cannot be written (nothing was run).
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections import Counter
 
@@ -38,6 +39,19 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+def rerun_command(args: argparse.Namespace) -> str:
+    """The command that runs what `status`/`check` found missing, on the same folders: every folder option given is echoed."""
+    words = ['python', '-m', 'excolor.runs', '--profile', args.profile]
+    if args.experiment:
+        words += ['-e', *args.experiment]
+    for option in ('runs_dir', 'params_dir', 'templates_dir', 'summary_template'):
+        if getattr(args, option):
+            words += [f'--{option.replace("_", "-")}', getattr(args, option)]
+    if args.no_summary:
+        words.append('--no-summary')
+    return shlex.join(words)
+
+
 def _modules(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(m.strip() for m in text.split(',') if m.strip())
 
@@ -61,6 +75,8 @@ def _run(args: argparse.Namespace, layout: Layout) -> int:
     from excolor.runs.plan import make_plan
 
     plan = make_plan(args.profile, args.experiment, layout)  # every params file checked before any work
+    for line in plan.notes:
+        print(f'note: {line}', file=sys.stderr)
     if args.list:
         for job in plan.runs + [j for ep in plan.experiments.values() for j in [ep.summary, *ep.showcase()]]:
             print(f'{job.state():<9} {job.name:<32} {job.folder}')
@@ -100,8 +116,7 @@ def _check(args: argparse.Namespace, layout: Layout) -> int:
     for p in problems:
         print(p)
     if problems:
-        print(f'{len(problems)} problem(s) for profile {args.profile!r} in {layout.runs_dir}; run `python -m excolor.runs --profile {args.profile}`',
-              file=sys.stderr)
+        print(f'{len(problems)} problem(s) for profile {args.profile!r} in {layout.runs_dir}; run `{rerun_command(args)}`', file=sys.stderr)
         return EXIT_FAILED
     if args.command == 'check':
         print(f'all runs of profile {args.profile!r} are complete and up to date ({layout.runs_dir})')

@@ -91,10 +91,21 @@ def ensure_writable(folder: Path) -> None:
         raise OutputError(describe_os_error(e, folder)) from None
 
 
+def file_in_the_way(path: Path) -> Path | None:
+    """The nearest of `path` and its parents that exists and is not a folder: what stops `path` being made."""
+    for p in (path, *path.parents):
+        if p.exists() or p.is_symlink():
+            return None if p.is_dir() else p
+    return None
+
+
 def describe_os_error(e: OSError, folder: Path) -> str:
     """A sentence a user can act on, for the usual ways an output folder fails."""
     where = e.filename or folder
     hint = 'choose another folder with --runs-dir or EXCOLOR_RUNS'
+    blocker = file_in_the_way(Path(where)) if e.errno in (errno.ENOTDIR, errno.EEXIST) else None
+    if blocker is not None:
+        return f'cannot write run outputs to {folder}: {blocker} is a file, where a folder is needed; move it, or {hint}'
     reasons = {
         errno.EACCES: 'permission denied', errno.EPERM: 'permission denied', errno.EROFS: 'the file system is read-only',
         errno.ENOSPC: 'no space left on the device', errno.EDQUOT: 'disk quota exceeded',

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import nbformat
 import yaml
 
-from excolor.runs.layout import LIBRARY, ROOT
+from excolor.runs.layout import LIBRARY, PROVENANCE, ROOT
 
 if TYPE_CHECKING:
     from excolor.config import Experiment
@@ -98,3 +98,13 @@ def git_commit(root: Path = ROOT) -> dict[str, Any]:
 
 def run_key(parts: dict[str, Any]) -> str:
     return digest(parts)
+
+
+def folder_digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file in a run folder but its provenance, by relative path: what the provenance's key vouches for.
+
+    A run counts as complete only while these match, so a file rewritten after publishing (a
+    by-hand notebook run, an editor) makes the run stale instead of lending it the old key.
+    """
+    files = sorted(p for p in folder.rglob('*') if p.is_file() and p.relative_to(folder).as_posix() != PROVENANCE)
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}

@@ -27,6 +27,7 @@ SWEEP = 'sweep'
 SHOWCASE = 'showcase'  # the seeds the book shows, re-run with figures
 SWEEP_NOTEBOOK = 'sweep.ipynb'
 SUMMARY = 'summary.json'
+BY_HAND = 'by-hand'  # runs/by-hand/<profile>/<experiment>/seed-NNN/: a notebook run by hand, never a sweep's folder
 
 
 def default_runs_dir() -> Path:
@@ -83,3 +84,6 @@ class Layout:
 
     def showcase_dir(self, profile: str, experiment: str, seed: int) -> Path:
         return self.experiment_dir(profile, experiment) / SHOWCASE / seed_folder_name(seed)
+
+    def by_hand_dir(self, profile: str, experiment: str, seed: int) -> Path:
+        return self.runs_dir / BY_HAND / profile / experiment / seed_folder_name(seed)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from excolor import schedule_columns
 from excolor.config import ConfigError, Experiment, load_experiment
 from excolor.runs import keys
 from excolor.runs.layout import ERROR, PROVENANCE, PUBLISHED, SUMMARY, Layout, experiment_ids
@@ -34,6 +35,7 @@ class Job:
     parameters: dict[str, Any]  # papermill parameters, except out_dir (the task's temporary folder)
     key: str
     parts: dict[str, Any]
+    notes: tuple[str, ...] = ()  # what the params ask for that changes the science quietly (schedule_columns.notes)
 
     @property
     def name(self) -> str:
@@ -70,7 +72,7 @@ class ExperimentPlan:
                 parts = {**run.parts, 'kind': 'showcase'}
                 folder = str(self.layout.showcase_dir(run.profile, run.experiment, run.seed))
                 out.append(Job('showcase', run.experiment, run.profile, run.seed, run.template, folder, {**run.parameters, 'figures': True},
-                               keys.run_key(parts), parts))
+                               keys.run_key(parts), parts, run.notes))
         return out
 
 
@@ -84,6 +86,11 @@ class Plan:
     def runs(self) -> list[Job]:
         return [job for ep in self.experiments.values() for job in ep.runs]
 
+    @property
+    def notes(self) -> list[str]:
+        """Intended schedule fallbacks and unused columns, one line each, to show before anything runs."""
+        return [line for ep in self.experiments.values() for line in schedule_columns.notes(ep.experiment)]
+
 
 def read_provenance(folder: Path) -> dict[str, Any] | None:
     try:
@@ -93,11 +100,16 @@ def read_provenance(folder: Path) -> dict[str, Any] | None:
 
 
 def job_state(folder: Path, key: str) -> State:
-    """complete: provenance with this key; stale: another key; failed: the last attempt left an error; else missing."""
+    """complete: provenance with this key, and the files it lists unchanged; stale: otherwise; failed: the last attempt left an error; else missing."""
     prov = read_provenance(folder)
     if prov is not None:
-        return 'complete' if prov.get('key') == key else 'stale'
+        return 'complete' if prov.get('key') == key and not changed_since_published(folder, prov) else 'stale'
     return 'failed' if (folder / ERROR).exists() else 'missing'
+
+
+def changed_since_published(folder: Path, prov: dict[str, Any]) -> bool:
+    """True when the folder no longer holds exactly the files its provenance vouches for."""
+    return prov.get('files') != keys.folder_digests(folder)
 
 
 def load_experiments(layout: Layout, names: list[str] | None = None) -> dict[str, Experiment]:
@@ -141,11 +153,12 @@ def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout
         common = {'experiment': name, 'profile': profile, 'params': keys.params_hash(exp),
                   'template': keys.template_hash(layout.template(name)), **env}
         runs = []
+        notes = tuple(schedule_columns.notes(exp))
         for seed in exp.seeds_for(profile):
             parts = {'kind': 'seed', 'seed': seed, **common}
             params = {'experiment': name, 'profile': profile, 'seed': seed, 'params_dir': str(layout.params_dir), 'figures': False}
             runs.append(Job('seed', name, profile, seed, str(layout.template(name)), str(layout.run_dir(profile, name, seed)), params,
-                            keys.run_key(parts), parts))
+                            keys.run_key(parts), parts, notes))
         parts = {'kind': 'summary', 'experiment': name, 'profile': profile, 'template': summary_template, **env,
                  'published': published, 'runs': {str(j.seed): j.key for j in runs}}
         params = {'experiment': name, 'profile': profile, 'runs_dir': str(layout.runs_dir), 'seeds': [j.seed for j in runs]}

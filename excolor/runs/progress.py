@@ -49,7 +49,7 @@ class Progress:
         self.counts[status] += 1
         text = f'{status:<6} {outcome["name"]}  {outcome.get("seconds", 0):.1f} s  {outcome.get("worker") or ""}'
         if outcome.get('error'):
-            text += f'\n         {outcome["error"]}'
+            text += f'\n         {outcome["error"]}' + (f' (details: {outcome["details"]})' if outcome.get('details') else '')
         if outcome.get('note'):
             text += f'\n         note: {outcome["note"]}'
         if self.bar is not None:

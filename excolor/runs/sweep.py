@@ -168,14 +168,27 @@ def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, sc
                     outcome = {**_cached(job), 'status': 'failed', 'error': f'{type(e).__name__}: {e}'}
                 result.outcomes.append(outcome)
                 progress.update(outcome)
-                if job.kind == 'summary' and outcome['status'] == 'done':
+                if job.kind == 'summary' and outcome['status'] in ('done', 'cached'):  # cached: another runner held it and finished it
                     showcase_ready(job.experiment)
                 if job.kind == 'seed':
                     remaining[job.experiment] -= 1
                     failed_seeds[job.experiment] += outcome['status'] == 'failed'
                     if remaining[job.experiment] == 0:
                         summary_ready(job.experiment)
+        result.outcomes += unfinished(plan, result, summaries)
     finally:
         progress.close()
         result.seconds = time.perf_counter() - t0
     return result
+
+
+def unfinished(plan: Plan, result: SweepResult, summaries: bool) -> list[dict[str, Any]]:
+    """Jobs of the plan that are still not complete, though no outcome says they failed: reported as failures, never as success.
+
+    The last line of defence for "exit 0 means the book can be built": whatever a runner skipped,
+    or another runner left unfinished, shows up here.
+    """
+    failed = {o['folder'] for o in result.failed}
+    jobs = [j for ep in plan.experiments.values() for j in ep.runs + ([ep.summary, *ep.showcase()] if summaries else [])]
+    return [{**_cached(j), 'status': 'failed', 'error': f'still {state} after the sweep (another runner may be working on it)'}
+            for j in jobs if j.folder not in failed and (state := j.state()) in ('missing', 'failed')]

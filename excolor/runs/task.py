@@ -54,17 +54,20 @@ def execute(job: Job, *, force: bool = False, engine: str = ENGINE, preload: tup
     folder = Path(job.folder)
     t0 = time.perf_counter()
     out: dict[str, Any] = {'name': job.name, 'kind': job.kind, 'experiment': job.experiment, 'seed': job.seed, 'folder': job.folder,
-                           'worker': worker_name(), 'status': 'failed', 'seconds': 0.0, 'error': None, 'note': None}
+                           'worker': worker_name(), 'status': 'failed', 'seconds': 0.0, 'error': None, 'details': None, 'note': None}
     try:
         with folders.lock(folder):
             if not force and job_state(folder, job.key) == 'complete':
                 out['status'] = 'cached'
                 return out
-            out.update(_run(job, folder, engine=engine, preload=preload, warm=warm, timeout=timeout, git=git, worker=out['worker']))
-    except OSError as e:
+            try:
+                out.update(_run(job, folder, engine=engine, preload=preload, warm=warm, timeout=timeout, git=git, worker=out['worker']))
+            except Exception as e:  # outside the notebook (a full disk, a folder that cannot be made): still a failed run
+                out.update(_failed_outside(job, folder, e))
+    except OSError as e:  # the lock itself
         out['error'] = folders.describe_os_error(e, folder)
     except Exception as e:  # the report must come back whatever happened
-        out['error'] = f'{type(e).__name__}: {e}\n{traceback.format_exc()}'
+        out['error'] = f'{type(e).__name__}: {e}'
     finally:
         out['seconds'] = time.perf_counter() - t0
     return out
@@ -93,7 +96,10 @@ def _run(job: Job, folder: Path, *, engine: str, preload, warm, timeout: float |
     with one_thread():
         error, attempts = _execute_notebook(job, nb_path, engine=engine, preload=preload, warm=warm, timeout=timeout)
     if nb_path.exists():
-        _finish_notebook(nb_path, tmp, folder)
+        try:
+            _finish_notebook(nb_path, tmp, folder)
+        except Exception as e:  # e.g. truncated by a full disk: the error that truncated it is the one to report
+            error = (error + '\n\n' if error else '') + f'(the executed notebook cannot be read back: {type(e).__name__}: {e})'
     expected = SUMMARY if job.kind == 'summary' else METRICS
     if error is None and not (tmp / expected).exists():
         error = f'the notebook finished but wrote no {expected} into out_dir'
@@ -107,14 +113,48 @@ def _run(job: Job, folder: Path, *, engine: str, preload, warm, timeout: float |
             'template': job.template, 'parameters': job.parameters, 'git': git if git is not None else keys.git_commit(),
             'engine': engine, 'attempts': attempts, 'wall_seconds': wall, 'started': started.isoformat(timespec='seconds'),
             'finished': datetime.now(timezone.utc).isoformat(timespec='seconds'), 'hostname': socket.gethostname(), 'worker': worker,
-            'pid': os.getpid(), 'python': platform.python_version(),
+            'pid': os.getpid(), 'python': platform.python_version(), 'notes': list(job.notes), 'files': keys.folder_digests(tmp),
         })
     else:
-        atomic_write_text(tmp / ERROR, f'{job.name} failed (profile {job.profile}, key {job.key}, worker {worker}, '
-                                       f'{started.isoformat(timespec="seconds")}, attempts {attempts})\n\n{error}\n')
+        headline = _first_line(error)
+        saved = write_error(tmp, f'{job.name} failed: {headline}\n(profile {job.profile}, key {job.key}, worker {worker}, '
+                                 f'{started.isoformat(timespec="seconds")}, attempts {attempts})\n\n{error}\n')
     folders.publish(tmp, folder)
-    return {'status': 'done' if error is None else 'failed', 'error': _first_line(error) if error else None, 'note': note,
-            'attempts': attempts}
+    if error is None:
+        return {'status': 'done', 'note': note, 'attempts': attempts}
+    return {'status': 'failed', 'error': headline, 'details': str(folder / ERROR) if saved else None, 'note': note, 'attempts': attempts}
+
+
+def write_error(folder: Path, text: str) -> bool:
+    """`error.txt` with the whole error, so the run counts as failed; on a full disk, make room or leave it empty.
+
+    The partial notebook goes first (a full disk truncates it anyway); an empty `error.txt` needs
+    no data blocks and still marks the run failed. False if not even that could be written.
+    """
+    for attempt in ('whole', 'without the notebook', 'empty'):
+        try:
+            if attempt == 'empty':
+                (folder / ERROR).touch()
+            else:
+                atomic_write_text(folder / ERROR, text)
+            return attempt != 'empty'
+        except OSError:
+            for name in (NOTEBOOK, SWEEP_NOTEBOOK):
+                (folder / name).unlink(missing_ok=True)
+    return False
+
+
+def _failed_outside(job: Job, folder: Path, e: Exception) -> dict[str, Any]:
+    """A failure outside the notebook: one line for the console, the traceback in a fresh `error.txt` if one can be written."""
+    headline = folders.describe_os_error(e, folder) if isinstance(e, OSError) else f'{type(e).__name__}: {e}'
+    saved = False
+    try:
+        tmp = folders.staging(folder)
+        saved = write_error(tmp, f'{job.name} failed: {headline}\n(profile {job.profile}, key {job.key})\n\n{traceback.format_exc()}')
+        folders.publish(tmp, folder)
+    except OSError:
+        saved = False
+    return {'status': 'failed', 'error': headline, 'details': str(folder / ERROR) if saved else None}
 
 
 def _execute_notebook(job: Job, nb_path: Path, *, engine: str, preload, warm, timeout: float | None) -> tuple[str | None, int]:
