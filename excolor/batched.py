@@ -99,12 +99,19 @@ class StackedAutoencoder(nn.Module):
         self.normalised = isinstance(models[0], CNColorMLP)
         self.decoder = _stack([m.decoder for m in models])
 
-    def forward(self, x: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+    def forward(self, x: Tensor, edit: nn.Module | None = None) -> tuple[Tensor, dict[str, Tensor]]:
+        """Outputs `[S, B, 3]` and latents by layer name; `edit` replaces the latent interventions act on.
+
+        Eval mode clamps a normalised model's output to valid colours, as `CNColorMLP` does.
+        """
         z = self.encoder(x)
         latents = {'encoder': z}
         if self.normalised:
             z = latents['bottleneck'] = nn.functional.normalize(z, dim=-1)
-        return self.decoder(z), latents
+        if edit is not None:
+            z = edit(z)
+        y = self.decoder(z)
+        return (y.clamp(0, 1) if self.normalised and not self.training else y), latents
 
     @torch.no_grad()
     def unstack(self) -> list[nn.Module]:
@@ -118,22 +125,23 @@ class StackedAutoencoder(nn.Module):
         return models
 
 
-def coefficients(reg: Regularizer, batches: Batches) -> Tensor | None:
-    """Per-sample weights of a term over a whole stream `[N]`: `1/B`, or `aᵢ / (Σ_batch a + 1e-8)` for a labelled one.
+def coefficients(reg: Regularizer, labels: dict[str, Tensor], bounds: tuple[tuple[int, int], ...]) -> Tensor | None:
+    """Per-sample weights of a term over whole streams `[..., N]`: `1/B`, or `aᵢ / (Σ_batch a + 1e-8)` for a labelled one.
 
-    `None`: none of the term's labels is drawn, so it never runs. Computed once per run in the
-    float32 arithmetic a per-step computation would use.
+    `labels` hold each seed's stream `[S, N]` (or one stream `[N]`); an unlabelled term's weights
+    are the same for every seed. `None`: none of the term's labels is drawn, so it never runs.
+    Worked out once per run, in the float32 arithmetic a per-step computation would use.
     """
-    lengths = torch.tensor([e - s for s, e in batches.bounds])
+    lengths = torch.tensor([e - s for s, e in bounds])
     batch_of = torch.repeat_interleave(torch.arange(len(lengths)), lengths)
     if reg.labels is None:
-        return torch.tensor([1.0 / int(b) for b in lengths], dtype=batches.x.dtype)[batch_of]
-    affinity = reg.affinity(batches.labels)
+        return (1.0 / lengths.to(torch.float64)).to(torch.float32)[batch_of]
+    affinity = reg.affinity(labels)
     if affinity is None:
         return None
     # Hard labels times a scale: batch totals are small multiples, exact in any summation order.
-    totals = torch.zeros(len(lengths), dtype=affinity.dtype).index_add_(0, batch_of, affinity)
-    return affinity / (totals[batch_of] + 1e-8)
+    totals = torch.zeros(*affinity.shape[:-1], len(lengths), dtype=affinity.dtype).index_add_(-1, batch_of, affinity)
+    return affinity / (totals[..., batch_of] + 1e-8)
 
 
 class StackedObjective:
@@ -153,14 +161,15 @@ class StackedObjective:
         lengths = torch.tensor([e - s for s, e in self.bounds])
         step_of = torch.repeat_interleave(torch.arange(len(lengths)), lengths)
         w32 = torch.as_tensor(weights[: len(self.bounds)], dtype=torch.float32)
+        labels = {k: torch.stack([s.labels[k] for s in streams]) for k in streams[0].labels}  # [S, N]
         self.terms: list[int] = []
         coefs = []
         for i, reg in enumerate(regularizers):
-            per_seed = [coefficients(reg, s) for s in streams]
-            if not reg.train or any(c is None for c in per_seed):
+            c = coefficients(reg, labels, self.bounds)
+            if not reg.train or c is None:
                 continue
             self.terms.append(i)
-            coefs.append(torch.stack(per_seed) * w32[step_of, i])  # [S, N]
+            coefs.append((c * w32[step_of, i]).expand(len(streams), -1))  # [S, N]
         self.coef = torch.stack(coefs, dim=1) if coefs else torch.zeros(len(streams), 0, len(step_of))  # [S, R, N]
         scheduled = weights[: len(self.bounds)]
         self.active = [tuple(r for r, i in enumerate(self.terms) if scheduled[step, i] != 0) for step in range(len(self.bounds))]
@@ -189,7 +198,8 @@ class StackedObjective:
                 if u is None:
                     u = units[reg.layer] = unit(z)
             rows.append(reg.per_sample(z, u))
-        coef = self.coef[:, self._index[active], s:e]  # [S, A, B]
+        every = len(active) == len(self.terms)
+        coef = self.coef[:, :, s:e] if every else self.coef[:, self._index[active], s:e]  # [S, A, B]; a view when all run
         return recon.sum() + (coef * torch.stack(rows, dim=1)).sum(), recon
 
 

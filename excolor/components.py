@@ -61,7 +61,7 @@ def build_loader(spec: DataSpec) -> Loader:
         labeller = partial(_batch_probabilities, colors, vib, rules)
     draws = spec.epoch_size or len(colors)
     exact = all(lab.mode == 'exact' for lab in spec.labels.values()) and bool(spec.labels)
-    return Loader(colors, labeller, draws, spec.batch_size, spec.workers, weights, exact)
+    return Loader(colors, labeller, draws, spec.batch_size, spec.workers, weights, exact, per_batch=spec.probabilities == 'batch')
 
 
 def _index_probabilities(probs: dict[str, Tensor], idx: Tensor) -> dict[str, Tensor]:

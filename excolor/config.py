@@ -252,6 +252,13 @@ class SeedRange(Strict):
     stop: int = Field(gt=0)
 
 
+class StackedSpec(Strict):
+    """Profiles whose seeds train together, `chunk` seeds per run, in fast numerics (`excolor.batched`)."""
+
+    profiles: list[str]
+    chunk: int = Field(125, gt=0)
+
+
 class Experiment(Strict):
     id: str
     title: str
@@ -263,6 +270,7 @@ class Experiment(Strict):
     evaluation: EvaluationSpec
     figures: FigureSpec = FigureSpec()
     seeds: dict[str, Union[list[int], SeedRange]]
+    stacked: StackedSpec | None = None
     source: str = ''  # the params file (filled in by the loader)
 
     @model_validator(mode='after')
@@ -270,7 +278,20 @@ class Experiment(Strict):
         for name in ('full', 'quick'):
             if name not in self.seeds:
                 raise ValueError(f"seeds: missing profile {name!r}")
+        for name in self.stacked.profiles if self.stacked else ():
+            if name not in self.seeds:
+                raise ValueError(f"stacked: profile {name!r} has no seeds (add it under seeds:)")
         return self
+
+    def is_stacked(self, profile: str) -> bool:
+        """Does `profile` train this experiment's seeds together, in chunks (fast numerics)?"""
+        return self.stacked is not None and profile in self.stacked.profiles
+
+    def chunks(self, profile: str) -> list[list[int]]:
+        """The profile's seeds, in runs: one seed each, or `stacked.chunk` seeds each for a stacked profile."""
+        seeds = self.seeds_for(profile)
+        size = self.stacked.chunk if self.is_stacked(profile) else 1
+        return [seeds[i : i + size] for i in range(0, len(seeds), size)]
 
     def seeds_for(self, profile: str) -> list[int]:
         if profile not in self.seeds:

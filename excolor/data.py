@@ -46,9 +46,10 @@ def draw_seed(generator: torch.Generator) -> int:
 class Loader:
     """One of upstream's DataLoaders, reduced to what decides its random draws.
 
-    `probabilities` maps a batch's sample indices to each label's probability, in the order
-    upstream's collate function drew them; `exact` labels (validation) are those
-    probabilities as they are, with no draw.
+    `probabilities` maps sample indices to each label's probability, in the order upstream's
+    collate function drew them; `per_batch` says they must be computed one batch at a time (a
+    batch's float32 arithmetic, as the collate function did it), else once per epoch. `exact`
+    labels (validation) are those probabilities as they are, with no draw.
     """
 
     colors: Tensor  # [N, 3] float32, in dataset order
@@ -58,37 +59,51 @@ class Loader:
     workers: int
     weights: Tensor | None = None  # float64: WeightedRandomSampler; None: RandomSampler(replacement=True)
     exact: bool = False
+    per_batch: bool = True
 
     @property
     def batches_per_epoch(self) -> int:
         return math.ceil(self.draws / self.batch_size)
 
     def epoch_indices(self, generator: torch.Generator) -> tuple[int, Tensor]:
-        """The base seed and the sample indices of one epoch (what iterating the loader draws first)."""
+        """The base seed and the sample indices of one epoch (what iterating the loader draws first).
+
+        RandomSampler makes calls of `randint(n, (32,))`; the CPU kernel draws element by element,
+        so one call for all of them draws the same numbers.
+        """
         base_seed = draw_seed(generator)
         n = len(self.colors)
         if self.weights is not None:
             return base_seed, torch.multinomial(self.weights, self.draws, True, generator=generator)
         own = torch.Generator().manual_seed(draw_seed(generator))
-        calls = [torch.randint(n, (32,), generator=own) for _ in range(self.draws // 32)]
-        calls.append(torch.randint(n, (self.draws % 32,), generator=own))
-        return base_seed, torch.cat(calls)
+        return base_seed, torch.randint(n, (self.draws,), generator=own)
 
-    def epoch(self, generator: torch.Generator, n_batches: int | None = None) -> tuple[int, list[Batch]]:
-        """One epoch's base seed and its first `n_batches` batches (all by default), labelled."""
+    def epoch(self, generator: torch.Generator, n_batches: int | None = None) -> tuple[int, Batch, list[int]]:
+        """One epoch's base seed, its first `n_batches` batches (all by default) as one labelled batch, and their sizes."""
         base_seed, idx = self.epoch_indices(generator)
-        chunks = idx.split(self.batch_size)[:n_batches]
-        workers = [torch.Generator().manual_seed(base_seed + k) for k in range(self.workers)]
-        batches = []
-        for j, chunk in enumerate(chunks):
-            probs = self.probabilities(chunk)
-            if self.exact:
-                labels = probs
-            else:
-                g = workers[j % self.workers]
-                labels = {name: (torch.rand(p.shape, generator=g) < p).float() for name, p in probs.items()}
-            batches.append(Batch(self.colors[chunk], labels))
-        return base_seed, batches
+        sizes = [len(c) for c in idx.split(self.batch_size)][:n_batches]
+        idx = idx[: sum(sizes)]
+        parts = idx.split(sizes)
+        if self.per_batch:
+            per_batch = [self.probabilities(part) for part in parts]
+            probs = {k: torch.cat([p[k] for p in per_batch]) for k in per_batch[0]} if per_batch else {}
+        else:
+            probs = self.probabilities(idx)
+        if self.exact or not probs:
+            return base_seed, Batch(self.colors[idx], probs), sizes
+        # Batch j is collated by worker j % workers: one rand_like per label, label after label.
+        # A worker's draws for all its batches come from one call (the kernel draws element by element).
+        names = list(probs)
+        u_by_worker = [torch.rand(len(names) * sum(sizes[k :: self.workers]), generator=torch.Generator().manual_seed(base_seed + k))
+                       for k in range(self.workers)]
+        pieces, offsets = [], [0] * self.workers
+        for j, n in enumerate(sizes):
+            k = j % self.workers
+            pieces.append(u_by_worker[k][offsets[k] : offsets[k] + len(names) * n].view(len(names), n))
+            offsets[k] += len(names) * n
+        u = torch.cat(pieces, dim=1)
+        labels = {name: (u[i] < probs[name]).float() for i, name in enumerate(names)}
+        return base_seed, Batch(self.colors[idx], labels), sizes
 
 
 @dataclass(frozen=True)
@@ -117,29 +132,31 @@ def draw_run(train: Loader, n_steps: int, generator: torch.Generator, validation
     """
     per_epoch = train.batches_per_epoch
     val_steps = set(range(every, n_steps + 1, every)) if validation is not None and every else set()
-    batches: list[Batch] = []
+    epochs: list[Batch] = []
+    sizes: list[int] = []
     val: list[Batch] = []
     loaders: list[LoaderSeed] = []
 
     def validate(step: int) -> None:
-        seed, (batch,) = validation.epoch(generator, 1)
+        seed, batch, _ = validation.epoch(generator, 1)
         val.append(batch)
         loaders.append(LoaderSeed(len(validation.colors), seed, step - 1))
 
-    while len(batches) < n_steps:
-        done = len(batches)
-        seed, epoch = train.epoch(generator, min(per_epoch, n_steps - done))
+    done = 0
+    while done < n_steps:
+        seed, epoch, epoch_sizes = train.epoch(generator, min(per_epoch, n_steps - done))
         loaders.append(LoaderSeed(len(train.colors), seed, done - 1))
-        for batch in epoch:
-            batches.append(batch)
-            step = len(batches)
-            if step in val_steps and (step % per_epoch or step == n_steps):
-                validate(step)
-        # A validation step that ends an epoch draws before the next epoch's loader.
-        step = len(batches)
-        if step in val_steps and not (step % per_epoch or step == n_steps):
+        epochs.append(epoch)
+        sizes += epoch_sizes
+        start, done = done, done + len(epoch_sizes)
+        # Mid-epoch validation draws after this epoch's loader; one that ends an epoch, before the next.
+        for step in sorted(v for v in val_steps if start < v <= done):
             validate(step)
-    return Stream(Batches.concat(batches), val, loaders)
+    ends = torch.tensor(sizes).cumsum(0).tolist()
+    bounds = tuple(zip([0, *ends[:-1]], ends))
+    names = epochs[0].labels.keys() if epochs else ()
+    batches = Batches(torch.cat([e.x for e in epochs]), {k: torch.cat([e.labels[k] for e in epochs]) for k in names}, bounds)
+    return Stream(batches, val, loaders)
 
 
 @dataclass
@@ -149,15 +166,6 @@ class Batches:
     x: Tensor
     labels: dict[str, Tensor]
     bounds: tuple[tuple[int, int], ...]
-
-    @classmethod
-    def concat(cls, batches: list[Batch]) -> Batches:
-        sizes = [len(b.x) for b in batches]
-        ends = torch.tensor(sizes).cumsum(0).tolist()
-        bounds = tuple(zip([0, *ends[:-1]], ends))
-        names = batches[0].labels.keys() if batches else ()
-        labels = {k: torch.cat([b.labels[k] for b in batches]) for k in names}
-        return cls(torch.cat([b.x for b in batches]), labels, bounds)
 
     def to(self, device: torch.device | str) -> Batches:
         return Batches(self.x.to(device), {k: v.to(device) for k, v in self.labels.items()}, self.bounds)

@@ -124,14 +124,37 @@ class Separate(Term):
 
     def fast(self, z: Tensor, u: Tensor | None = None) -> Tensor:
         if self.channels is not None:
-            u = unit(z[:, self.channels])
+            u = unit(z[..., self.channels])
         elif u is None:
             u = unit(z)
+        return _SeparateFast.apply(u, self.power, self.shift)
+
+
+class _SeparateFast(torch.autograd.Function):
+    """`Separate` on unit vectors `[..., B, K]`, with its gradient written out.
+
+    The `[B, B]` cosine matrix (`[S, B, B]` for stacked seeds) is the largest tensor of a step;
+    autograd would make a dozen passes over it and raise it to `power` twice. Here the forward
+    keeps `c^(power−1)` and the backward is one product and one matmul: `∂u = (G + Gᵀ) u`.
+    """
+
+    @staticmethod
+    def forward(ctx, u: Tensor, power: float, shift: bool) -> Tensor:
         cos = u @ u.transpose(-1, -2)
-        cos = cos.masked_fill((cos - 1).abs() <= 1e-8 + 1e-5, 0.0)
-        if self.shift:
-            cos = (cos + 1) / 2
-        return cos.pow(self.power).sum(dim=-1)
+        keep = (cos - 1).abs() > 1e-8 + 1e-5  # self-pairs and duplicates (isclose to 1) are zeroed, before the shift
+        cos = torch.where(keep, cos, 0.0)
+        if shift:
+            cos = (cos + 1) * 0.5
+        lower = cos.pow(power - 1)
+        ctx.save_for_backward(u, lower, keep)
+        ctx.scale = power * (0.5 if shift else 1.0)
+        return (lower * cos).sum(dim=-1)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor, None, None]:
+        u, lower, keep = ctx.saved_tensors
+        g = torch.where(keep, (grad * ctx.scale).unsqueeze(-1) * lower, 0.0)
+        return (g + g.transpose(-1, -2)) @ u, None, None
 
 
 class AxisAlignedSubspace(Term):

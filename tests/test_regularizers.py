@@ -81,11 +81,11 @@ def test_stacked_objective_equals_each_seeds_sum_of_terms():
 
 def test_coefficients_follow_each_batch_labels_and_size():
     """1/B for every sample, a_i/Σa for labelled ones, all zero in a batch without the label."""
-    x = torch.rand(10, 3)
     red = torch.tensor([0, 0, 0, 0, 1, 1, 0, 0, 0, 0.0])  # batches: [0, 4) none, [4, 8) two, [8, 10) none
-    batches = Batches(x, {'red': red}, ((0, 4), (4, 8), (8, 10)))
-    unit = coefficients(Regularizer('unit', Unitarity(), 'e'), batches)
+    bounds = ((0, 4), (4, 8), (8, 10))
+    unit = coefficients(Regularizer('unit', Unitarity(), 'e'), {'red': red}, bounds)
     assert torch.equal(unit, torch.tensor([0.25] * 8 + [0.5] * 2))
-    anchor = coefficients(Regularizer('anchor', Anchor([1, 0]), 'e', {'red': 1.0}), batches)
-    assert torch.allclose(anchor, torch.tensor([0, 0, 0, 0, 0.5, 0.5, 0, 0, 0, 0]))
-    assert coefficients(Regularizer('v', Unitarity(), 'e', {'vibrant': 1.0}), batches) is None
+    anchor = coefficients(Regularizer('anchor', Anchor([1, 0]), 'e', {'red': 1.0}), {'red': torch.stack([red, red.flip(0)])}, bounds)
+    assert torch.allclose(anchor[0], torch.tensor([0, 0, 0, 0, 0.5, 0.5, 0, 0, 0, 0]))  # each seed's own batches
+    assert torch.allclose(anchor[1], torch.tensor([0, 0, 0, 0, 0.5, 0.5, 0, 0, 0, 0]))
+    assert coefficients(Regularizer('v', Unitarity(), 'e', {'vibrant': 1.0}), {'red': red}, bounds) is None

@@ -29,25 +29,36 @@ SEED_FOLDER = re.compile(r'^seed-(\d+)$')
 HEADLINE_SUFFIXES = ('_r', '_max_mse', '_median_mse')
 
 
+def seed_metrics(experiment_dir: Path) -> dict[int, dict[str, Any]]:
+    """Every seed's raw metrics under an experiment's folder: `seed-NNN/metrics.json`, and the seeds
+    of every chunk trained together (`seeds-NNN-MMM/metrics.json`, `{"seeds": {"<seed>": {...}}}`)."""
+    out: dict[int, dict[str, Any]] = {}
+    for p in experiment_dir.glob('seed-*/metrics.json'):
+        if m := SEED_FOLDER.match(p.parent.name):
+            out[int(m[1])] = json.loads(p.read_text())
+    for p in experiment_dir.glob('seeds-*/metrics.json'):
+        out |= {int(s): v for s, v in json.loads(p.read_text())['seeds'].items()}
+    return out
+
+
 def load_metrics(experiment_dir: str | Path, seeds: Iterable[int] | None = None) -> pd.DataFrame:
-    """One row per seed (index `seed`, ascending), one column per metric, from `seed-NNN/metrics.json`.
+    """One row per seed (index `seed`, ascending), one column per metric, from the runs' `metrics.json`.
 
     With `seeds`, exactly those (a missing one is an error: a summary must not silently shrink);
-    without, every seed folder that has a metrics.json.
+    without, every seed that has metrics.
     """
     experiment_dir = Path(experiment_dir)
-    if seeds is None:
-        found = {int(m[1]): p for p in experiment_dir.glob('seed-*') if (m := SEED_FOLDER.match(p.name)) and (p / 'metrics.json').exists()}
-    else:
-        found = {int(s): experiment_dir / f'seed-{int(s):03d}' for s in seeds}
-        missing = [s for s, p in found.items() if not (p / 'metrics.json').exists()]
+    found = seed_metrics(experiment_dir)
+    if seeds is not None:
+        missing = [int(s) for s in seeds if int(s) not in found]
         if missing:
             raise FileNotFoundError(f'{experiment_dir}: no metrics.json for seed(s) {missing}')
+        found = {int(s): found[int(s)] for s in seeds}
     if not found:
         raise FileNotFoundError(f'{experiment_dir}: no seed-NNN/metrics.json')
     rows = {}
     for seed in sorted(found):
-        raw = json.loads((found[seed] / 'metrics.json').read_text())
+        raw = found[seed]
         rows[seed] = {k: float(v) for k, v in raw.items() if isinstance(v, (int, float)) and k != 'seed'}
     df = pd.DataFrame.from_dict(rows, orient='index')
     df.index.name = 'seed'

@@ -20,7 +20,7 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='python -m excolor.runs', description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('command', nargs='?', choices=('run', 'status', 'check'), default='run',
                     help='run (default): execute missing and stale runs; status: every run\'s state; check: only the problems')
-    ap.add_argument('--profile', choices=PROFILES, default='full', help='which seeds (params: seeds.<profile>); default full')
+    ap.add_argument('--profile', default='full', help=f'which seeds (params: seeds.<profile>): {", ".join(PROFILES)} or one a params file adds (e.g. wide); default full')
     ap.add_argument('--experiment', '-e', action='extend', nargs='+', metavar='ID', help='only these experiments (default: every params/*.yaml)')
     ap.add_argument('--force', action='store_true', help='re-run even complete runs (and summaries)')
     ap.add_argument('--workers', type=int, help='local worker processes (default: one per core)')

@@ -17,7 +17,7 @@ PARAMS_DIR = ROOT / 'params'
 TEMPLATES_DIR = ROOT / 'book' / 'experiments'
 SUMMARY_TEMPLATE = ROOT / 'book' / 'results' / 'sweep.ipynb'
 PUBLISHED = ROOT / 'book' / 'data' / 'published.yaml'  # marked in the summary's figure
-PROFILES = ('quick', 'full')
+PROFILES = ('quick', 'full')  # every experiment has these; a params file may add more (e.g. wide)
 
 NOTEBOOK = 'notebook.ipynb'
 PROVENANCE = 'provenance.json'
@@ -37,6 +37,11 @@ def default_runs_dir() -> Path:
 
 def seed_folder_name(seed: int) -> str:
     return f'seed-{seed:03d}'
+
+
+def chunk_folder_name(seeds: list[int]) -> str:
+    """`seeds-000-124`: the run folder of a chunk of seeds trained together (a stacked profile)."""
+    return f'seeds-{seeds[0]:03d}-{seeds[-1]:03d}'
 
 
 def experiment_ids(params_dir: Path) -> list[str]:
@@ -78,6 +83,14 @@ class Layout:
 
     def run_dir(self, profile: str, experiment: str, seed: int) -> Path:
         return self.experiment_dir(profile, experiment) / seed_folder_name(seed)
+
+    def chunk_dir(self, profile: str, experiment: str, seeds: list[int]) -> Path:
+        return self.experiment_dir(profile, experiment) / chunk_folder_name(seeds)
+
+    @property
+    def stacked_template(self) -> Path:
+        """The notebook a stacked profile runs once per chunk of seeds."""
+        return self.templates_dir / 'stacked.ipynb'
 
     def sweep_dir(self, profile: str, experiment: str) -> Path:
         return self.experiment_dir(profile, experiment) / SWEEP

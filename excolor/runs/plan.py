@@ -59,8 +59,11 @@ class ExperimentPlan:
         Seed runs are metrics-only: drawing a run's figures costs more than training it, and only
         the shown seed needs them (the best seed is named on the sweep page; re-run it with
         `figures=True` to see it). Same parameters plus `figures=True`, so the same metrics.
-        Empty until the summary exists.
+        Empty until the summary exists, and for a stacked profile (its seeds train together in
+        fast numerics; the book's exact runs are the ones it shows).
         """
+        if self.experiment.is_stacked(self.summary.profile):
+            return []
         try:
             summary = json.loads((Path(self.summary.folder) / SUMMARY).read_text())
         except (OSError, ValueError):
@@ -143,6 +146,8 @@ def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout
     """Load every experiment, then list its runs for `profile` and its summary, each with a cache key."""
     layout = layout or Layout.make()
     exps = load_experiments(layout, experiments)
+    if experiments is None:  # every experiment that has the profile (full and quick: all of them)
+        exps = {name: exp for name, exp in exps.items() if profile in exp.seeds} or exps
     for exp in exps.values():
         exp.seeds_for(profile)  # an unknown profile is a ConfigError, before any work
     env = {'library': keys.library_hash(), 'packages': keys.package_versions()}
@@ -150,18 +155,24 @@ def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout
     published = keys.file_hash(PUBLISHED)
     plan = Plan(profile, layout)
     for name, exp in exps.items():
-        common = {'experiment': name, 'profile': profile, 'params': keys.params_hash(exp),
-                  'template': keys.template_hash(layout.template(name)), **env}
+        stacked = exp.is_stacked(profile)
+        template = layout.stacked_template if stacked else layout.template(name)
+        common = {'experiment': name, 'profile': profile, 'params': keys.params_hash(exp), 'template': keys.template_hash(template), **env}
         runs = []
         notes = tuple(schedule_columns.notes(exp))
-        for seed in exp.seeds_for(profile):
-            parts = {'kind': 'seed', 'seed': seed, **common}
-            params = {'experiment': name, 'profile': profile, 'seed': seed, 'params_dir': str(layout.params_dir), 'figures': False}
-            runs.append(Job('seed', name, profile, seed, str(layout.template(name)), str(layout.run_dir(profile, name, seed)), params,
-                            keys.run_key(parts), parts, notes))
+        for seeds in exp.chunks(profile):
+            if stacked:  # one run trains the whole chunk together (excolor.wide)
+                parts = {'kind': 'seed', 'seeds': seeds, **common}
+                params = {'experiment': name, 'profile': profile, 'seeds': seeds, 'params_dir': str(layout.params_dir)}
+                folder = layout.chunk_dir(profile, name, seeds)
+            else:
+                parts = {'kind': 'seed', 'seed': seeds[0], **common}
+                params = {'experiment': name, 'profile': profile, 'seed': seeds[0], 'params_dir': str(layout.params_dir), 'figures': False}
+                folder = layout.run_dir(profile, name, seeds[0])
+            runs.append(Job('seed', name, profile, seeds[0], str(template), str(folder), params, keys.run_key(parts), parts, notes))
         parts = {'kind': 'summary', 'experiment': name, 'profile': profile, 'template': summary_template, **env,
                  'published': published, 'runs': {str(j.seed): j.key for j in runs}}
-        params = {'experiment': name, 'profile': profile, 'runs_dir': str(layout.runs_dir), 'seeds': [j.seed for j in runs]}
+        params = {'experiment': name, 'profile': profile, 'runs_dir': str(layout.runs_dir), 'seeds': exp.seeds_for(profile)}
         summary = Job('summary', name, profile, None, str(layout.summary_template), str(layout.sweep_dir(profile, name)), params,
                       keys.run_key(parts), parts)
         plan.experiments[name] = ExperimentPlan(exp, runs, summary, layout)

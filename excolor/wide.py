@@ -1,0 +1,66 @@
+"""One run of a wide sweep: a chunk of seeds of one experiment, trained together and evaluated together.
+
+A stacked profile (`stacked:` in the params) runs its seeds in chunks, each a papermill run of
+`book/experiments/stacked.ipynb`: every variant is trained for all the chunk's seeds at once in
+fast numerics (`excolor.batched`), then each seed's correlations are measured
+(`excolor.stacked_evaluation`). The chunk's `metrics.json` keeps every seed's numbers apart,
+`{"seeds": {"<seed>": {...}}}`, so a seed stays addressable; the chunk's provenance covers them all.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown
+
+from excolor.batched import train_stacked
+from excolor.config import Experiment, load_experiment
+from excolor.evaluation import metric_key
+from excolor.experiment import params_path
+from excolor.files import atomic_write_json
+from excolor.notebook import PublishedRunError
+from excolor.runs.layout import PROVENANCE, Layout, chunk_folder_name
+from excolor.stacked_evaluation import stacked_correlations
+
+
+def run_chunk(experiment: Experiment, seeds: list[int]) -> dict[int, dict[str, float]]:
+    """Every seed's metrics: correlations and score per variant, label counts, and its share of the time."""
+    out: dict[int, dict[str, float]] = {s: {'seed': float(s), 'numerics_fast': 1.0} for s in seeds}
+    many = len(experiment.variants) > 1
+    for name in experiment.variants:
+        prefix = f'{metric_key(name)}_' if many else ''
+        t0 = time.perf_counter()
+        trained = train_stacked(experiment.train_config(name), seeds)
+        correlations = stacked_correlations(trained.models, experiment.evaluation, name, prefix)
+        seconds = (time.perf_counter() - t0) / len(seeds)
+        for seed, metrics, counts in zip(seeds, correlations, trained.label_counts):
+            out[seed] |= metrics | {f'{prefix}labels_{metric_key(k)}': float(v) for k, v in counts.items()} | {f'{prefix}train_seconds': seconds}
+    return out
+
+
+class ChunkPage:
+    """The stacked notebook for one chunk of seeds, writing into its run folder (as `RunPage` for one seed)."""
+
+    def __init__(self, experiment: str, profile: str, seeds: list[int], out_dir: str = '', params_dir: str = ''):
+        self.experiment = load_experiment(params_path(experiment, params_dir or None))
+        self.profile, self.seeds = profile, [int(s) for s in seeds]
+        by_hand = Layout.make().experiment_dir(f'by-hand/{profile}', experiment) / chunk_folder_name(self.seeds)
+        self.out = Path(out_dir) if out_dir else by_hand
+        if (self.out / PROVENANCE).exists():
+            raise PublishedRunError(f'{self.out} holds a run the sweep published ({PROVENANCE}); a notebook never writes into one. '
+                                    f'Leave out_dir empty (a by-hand run goes to {by_hand}) or re-run it with `python -m excolor.runs`')
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.metrics: dict[int, dict[str, float]] = {}
+
+    def run(self) -> pd.DataFrame:
+        """Train and evaluate the chunk; save `metrics.json`; one row per seed."""
+        self.metrics = run_chunk(self.experiment, self.seeds)
+        atomic_write_json(self.out / 'metrics.json', {'seeds': {str(s): m for s, m in self.metrics.items()}})
+        return pd.DataFrame.from_dict(self.metrics, orient='index').set_index('seed')
+
+    def describe(self) -> Markdown:
+        e = self.experiment
+        return Markdown(f'**{e.title}** (`{e.id}`), seeds {self.seeds[0]}–{self.seeds[-1]} ({len(self.seeds)} trained together, '
+                        f'fast numerics), profile `{self.profile}`.')
