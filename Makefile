@@ -30,8 +30,14 @@ bench: install
 bench-sweep: install
 	$(PY) -m excolor.runs.bench --sweep
 
+# Each book profile has a wide companion: ex-2.9.1's seeds trained together (book/report/wide.ipynb).
+WIDE_full  := wide
+WIDE_quick := wide-quick
+WIDE       := $(WIDE_$(PROFILE))
+
 runs: install
 	$(PY) -m excolor.runs --profile $(PROFILE)
+	$(if $(WIDE),$(PY) -m excolor.runs --profile $(WIDE))
 
 status: install
 	$(PY) -m excolor.runs status --profile $(PROFILE)

@@ -201,7 +201,7 @@ def write_fake_runs(
 ) -> Path:
     """Write `runs_dir/<profile>/<experiment>/{seed-NNN,sweep,showcase/seed-NNN}/` for every experiment; returns the profile folder."""
     cited = cited or Cited()
-    seeds = list(seeds)
+    seeds, experiments = list(seeds), list(experiments)
     profile_dir = Path(runs_dir) / profile
     figures = _Figures()
     for exp in experiments:
@@ -235,4 +235,6 @@ def write_fake_runs(
         atomic_write_text(sweep / 'sweep.ipynb', nbformat.writes(nb))
         atomic_write_json(sweep / 'summary.json', {'metrics': stats, 'best_seed': best, 'representative_seed': seeds[0], 'seeds': seeds, 'experiment': exp, 'profile': profile})
         atomic_write_json(sweep / 'provenance.json', fake_provenance(exp, profile, None))
+    if 'ex-2.9.1' in experiments:
+        write_fake_wide(runs_dir, profile)
     return profile_dir

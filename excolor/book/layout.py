@@ -16,7 +16,9 @@ PUBLISHED = Path('book') / 'data' / 'published.yaml'
 UPSTREAM_RERUN = Path('book') / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv'  # the original code re-run on this torch
 MATHJAX = Path('_vendor') / 'mathjax'
 BENCH = Path('_build') / 'bench.json'
-REPORTS = ('reproduction', 'reproducibility')
+REPORTS = ('reproduction', 'reproducibility', 'wide')
+# Each book profile's stacked companion: ex-2.9.1's seeds trained together in fast numerics (book/report/wide.ipynb).
+WIDE_PROFILES = {'full': 'wide', 'quick': 'wide-quick'}
 
 _RUN_PAGE = re.compile(r'^book/_runs/(?P<experiment>[^/]+)/(?:representative|sweep)(?:\.ipynb)?$')
 

@@ -1,0 +1,68 @@
+"""The wide-sweep page: ex-2.9.1's 1,000 fast seeds beside its 100 exact ones, in the middle and in the tail.
+
+Reads both sweeps' per-seed metrics straight from the run folders, glues every number
+(`excolor.seed_tails.glue_values`), draws the ECDF figure in both themes and writes a table, so
+the notebook (`book/report/wide.ipynb`) is prose and a few calls.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown
+
+from excolor.book.markdown import num, table
+from excolor.figures import save_figure
+from excolor.figures.tails import plot_ecdfs
+from excolor.runs.aggregate import load_metrics
+from excolor.seed_tails import glue_values, tail
+
+METRICS = {'ablated_r': 'ablation, r(MSE, sim³)', 'suppression_r': 'suppression, r(MSE, sim²)'}
+THRESHOLDS = (0.85, 0.9)
+
+
+class TailsPage:
+    def __init__(self, runs_dir: str | Path, profile: str, wide_profile: str, experiment: str = 'ex-2.9.1', out_dir: str | Path = '.'):
+        self.exact = load_metrics(Path(runs_dir) / profile / experiment)
+        self.wide = load_metrics(Path(runs_dir) / wide_profile / experiment)
+        self.experiment, self.profile, self.wide_profile = experiment, profile, wide_profile
+        self.out = Path(out_dir)
+        self.values: dict[str, float | int] = {}
+        for metric in METRICS:
+            self.values |= glue_values(metric, self.wide[metric], self.exact[metric], THRESHOLDS)
+
+    def glue(self) -> None:
+        from myst_nb import glue
+
+        for key, value in self.values.items():
+            glue(key, value, display=False)
+
+    def figure(self):
+        samples = {m: {'fast, trained together': self.wide[m], 'exact (the book)': self.exact[m]} for m in METRICS}
+        alt = (f'Empirical distribution functions of ablation and suppression r over seeds: {len(self.wide)} seeds in fast numerics '
+               f'trained together, and {len(self.exact)} seeds in exact numerics; dashed lines at r = ' + ' and '.join(map(str, THRESHOLDS)))
+        return save_figure(lambda theme: plot_ecdfs(samples, METRICS, THRESHOLDS, theme=theme), self.out / f'{self.experiment}-wide-ecdf', alt)
+
+    def tail_table(self) -> Markdown:
+        rows = []
+        for metric, title in METRICS.items():
+            for label, values in (('fast', self.wide[metric]), ('exact', self.exact[metric])):
+                cells = [title, label, len(values)]
+                for t in THRESHOLDS:
+                    tl = tail(values.to_numpy(), t)
+                    cells.append(f'{tl.k} ({num(100 * tl.fraction, 2)} %; {num(100 * tl.low, 2)}–{num(100 * tl.high, 2)} %)')
+                rows.append(cells)
+        header = ['metric', 'numerics', 'seeds', *(f'seeds with r < {t} (95 % CI)' for t in THRESHOLDS)]
+        return Markdown(table(header, rows))
+
+    def tests_table(self) -> Markdown:
+        v = self.values
+        rows = [[title, num(v[f'{m}_ks'], 3), num(v[f'{m}_ks_p'], 2), num(v[f'{m}_mw_p'], 2), v[f'{m}_paired_n'],
+                 f'{num(v[f"{m}_paired_mean"], 2)} ± {num(v[f"{m}_paired_sd"], 2)}', num(v[f'{m}_paired_max_abs'], 2), num(v[f'{m}_paired_r'], 3)]
+                for m, title in METRICS.items()]
+        header = ['metric', 'KS D', 'KS p', 'Mann–Whitney p', 'shared seeds', 'fast − exact (mean ± sd)', 'largest |fast − exact|', 'r(fast, exact)']
+        return Markdown(table(header, rows))
+
+    def per_seed(self) -> pd.DataFrame:
+        return self.wide[list(METRICS)]

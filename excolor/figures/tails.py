@@ -1,0 +1,31 @@
+"""Two distributions of one metric over seeds as empirical CDFs, with the thresholds whose tails we count."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from excolor.figures.theme import Theme, accents
+
+
+def plot_ecdfs(samples: Mapping[str, Mapping[str, pd.Series]], titles: Mapping[str, str], thresholds: Sequence[float], *, theme: Theme) -> Figure:
+    """One panel per metric (`samples[metric][label]` = values over seeds); each sample a step curve."""
+    palette = accents()
+    fig, axs = plt.subplots(1, len(samples), figsize=(4.2 * len(samples), 3.4), squeeze=False, sharey=True)
+    for ax, (metric, by_label) in zip(axs[0], samples.items()):
+        for i, (label, values) in enumerate(by_label.items()):
+            x = np.sort(values.to_numpy())
+            ax.step(x, np.arange(1, len(x) + 1) / len(x), where='post', color=palette[i + 1], linewidth=1.6, label=f'{label} (n = {len(x)})')
+        for t in thresholds:
+            ax.axvline(t, color=theme.foreground, linestyle=(0, (3, 3)), linewidth=0.8, alpha=0.6)
+        ax.set_title(titles[metric])
+        ax.set_xlabel('r')
+        ax.set_ylim(0, 1)
+    axs[0, 0].set_ylabel('fraction of seeds ≤ r')
+    handles, labels = axs[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc='outside lower center', ncols=len(labels))
+    return fig
