@@ -21,10 +21,11 @@ $(VENV)/.installed: pyproject.toml
 test: install
 	$(PY) -m pytest -q
 
-# Training speed (plain torch vs Lightning, seconds per seed) and papermill overhead (cold vs warm).
+# Training speed (exact and fast; plain torch vs Lightning; seconds per seed; stacked seeds S = 1…1000),
+# papermill overhead (cold vs warm) and the wide profile's wall time from an empty cache.
 bench: install
 	$(PY) -m excolor.bench
-	$(PY) -m excolor.runs.bench
+	$(PY) -m excolor.runs.bench --wide
 
 # Slow: also times a whole full-profile sweep from an empty cache, and 2 workers against 1.
 bench-sweep: install

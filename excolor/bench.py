@@ -73,6 +73,37 @@ def plain_steps_per_s(params: Path, numerics: Numerics, seed: int = 0) -> float:
         return len(batches) / (time.perf_counter() - t0)
 
 
+def stacked_seed_steps_per_s(params: Path, seeds: int, steps: int = 100, start: int = 300) -> float:
+    """Seed-steps/s of the stacked trainer's step (fast numerics) with `seeds` seeds at once.
+
+    Timed over `steps` steps from `start` (all terms active), without Lightning and without
+    drawing the streams, so it is the step's own throughput.
+    """
+    cfg = _config(params)
+    with small_tensor_kernels(1):
+        prepared = [prepare(cfg, s) for s in range(seeds)]
+        regs = prepared[0][1]
+        streams = [stream.batches for _, _, stream in prepared]
+        weights, lr = schedule_tables(cfg, regs, len(streams[0]))
+        model, objective = StackedAutoencoder([m for m, _, _ in prepared]), StackedObjective(regs, weights, streams)
+        inputs = torch.stack([s.x for s in streams])
+        del prepared, streams
+        opt, lrs = FlatAdam(model.parameters(), lr=1e-8), lr.tolist()
+
+        def run(first: int, last: int) -> None:
+            for step in range(first, last):
+                s, e = objective.bounds[step]
+                x = inputs[:, s:e]
+                y, latents = model(x)
+                loss, _ = objective(y, x, latents, step)
+                opt.apply_views(torch.autograd.grad(loss, opt.views), lrs[step])
+
+        run(0, 5)  # first-call costs
+        t0 = time.perf_counter()
+        run(start, start + steps)
+        return seeds * steps / (time.perf_counter() - t0)
+
+
 def lightning_steps_per_s(params: Path, numerics: Numerics, seed: int = 0) -> float:
     result = train(_config(params), seed, numerics=numerics, progress=False)
     return result.steps / result.seconds
@@ -156,6 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument('--params', type=Path, default=ROOT / 'params' / 'ex-2.9.1.yaml')
     ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--upstream-steps', type=int, default=400, help='steps of the earlier codebase loop to time (0: skip)')
+    ap.add_argument('--stacked', type=int, nargs='*', default=[1, 10, 100, 1000], help='seeds trained together to time (fast numerics)')
     ap.add_argument('--out', type=Path, default=ROOT / '_build' / 'bench.json')
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -180,6 +212,11 @@ def main(argv: list[str] | None = None) -> None:
         upstream = upstream_seconds_per_seed(args.params, args.upstream_steps)
         report['upstream_style_seconds_per_seed'] = upstream
         report['exact_speedup_over_upstream_style'] = upstream / report['exact']['seconds_per_seed']
+    if args.stacked:
+        rates = {str(n): stacked_seed_steps_per_s(args.params, n) for n in args.stacked}
+        report['stacked_seed_steps_per_s'] = rates
+        if '1' in rates:
+            report['stacked_speedup_over_one'] = {n: r / rates['1'] for n, r in rates.items()}
     report |= {'threads': torch.get_num_threads(), 'cpu_count': os.cpu_count(), 'torch': torch.__version__, 'lightning': L.__version__,
                'python': platform.python_version(), 'machine': platform.machine()}
     prev = json.loads(args.out.read_text()) if args.out.exists() else {}
@@ -188,6 +225,8 @@ def main(argv: list[str] | None = None) -> None:
         r = report[numerics]
         print(f'{numerics:>6}: plain {r["plain_steps_per_s"]:.0f} steps/s, Lightning {r["lightning_steps_per_s"]:.0f} steps/s '
               f'({r["lightning_over_plain"]:.2f} × plain), train + evaluate {r["seconds_per_seed"]:.2f} s per seed')
+    for n, rate in report.get('stacked_seed_steps_per_s', {}).items():
+        print(f'stacked, {n:>4} seeds: {rate:.0f} seed-steps/s ({report["stacked_speedup_over_one"].get(n, float("nan")):.1f} × one seed)')
     if args.upstream_steps:
         print(f'upstream-style loop: {report["upstream_style_seconds_per_seed"]:.1f} s per seed (exact is {report["exact_speedup_over_upstream_style"]:.1f} × faster)')
     print(f'wrote {args.out}')

@@ -21,11 +21,6 @@ def params_path(experiment: str, params_dir: str | Path | None = None) -> Path:
     return Path(params_dir or PARAMS_DIR) / f'{experiment}.yaml'
 
 
-def run_folder(profile: str, experiment: str, seed: int, runs_dir: str | Path | None = None) -> Path:
-    """Where a run's outputs live: `runs/<profile>/<experiment>/seed-NNN/`."""
-    return Path(runs_dir or ROOT / 'runs') / profile / experiment / f'seed-{seed:03d}'
-
-
 @dataclass
 class VariantRun:
     """One trained model and its evaluation."""

@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument('--sweep', action='store_true', help='slow: also time the full profile, and 1 vs 2 workers on a small sweep')
     ap.add_argument('--profile', default='full', help='the profile --sweep times (default full)')
     ap.add_argument('--small', type=int, default=6, help='seeds of ex-2.9.1 in the 1-vs-2-workers sweep')
+    ap.add_argument('--wide', action='store_true', help='time the wide profile (1,000 ex-2.9.1 seeds trained together) from an empty cache')
     ap.add_argument('--out', type=Path, default=ROOT / '_build' / 'bench.json')
     args = ap.parse_args(argv)
 
@@ -112,6 +113,11 @@ def main(argv: list[str] | None = None) -> None:
                            'speedup_2_over_1': one['wall_seconds'] / two['wall_seconds'] if two['wall_seconds'] else None}
         print(f'{args.profile} profile: {full["runs"]} runs in {full["wall_seconds"]:.0f} s ({full["runs_per_minute"]:.1f} runs/min); '
               f'2 workers over 1: {report["sweep"]["speedup_2_over_1"]:.2f}x')
+    if args.wide:
+        with tempfile.TemporaryDirectory() as tmp:
+            wide = sweep_wall('wide', os.cpu_count() or 1, Path(tmp) / 'wide')
+        report['wide'] = wide
+        print(f'wide profile: {wide["runs"]} runs (chunks of seeds) in {wide["wall_seconds"]:.0f} s')
     prev = json.loads(args.out.read_text()) if args.out.exists() else {}
     atomic_write_json(args.out, {**prev, 'runs': report})
     print(f'wrote {args.out} (key "runs")')
