@@ -5,11 +5,18 @@ This is what an experiment notebook calls; the sweep runner calls the notebook o
 
 from __future__ import annotations
 
+import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from excolor.config import Experiment, load_experiment
+import torch
+import pandas as pd
+
+from excolor.components import build_model
+from excolor.config import Experiment, TrainConfig, load_experiment
 from excolor.evaluation import Evaluation, evaluate, metric_key
+from excolor.files import atomic_write_bytes
 from excolor.training import TrainingResult, final_metrics, train
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,11 +68,36 @@ class ExperimentRun:
         return out
 
 
-def run_experiment(experiment: Experiment | str | Path, seed: int, *, progress: bool | None = None) -> ExperimentRun:
-    """Train and evaluate every variant of an experiment with one seed (each variant re-seeded)."""
+def run_experiment(experiment: Experiment | str | Path, seed: int, *, progress: bool | None = None, trained: str | Path | None = None) -> ExperimentRun:
+    """Train and evaluate every variant of an experiment with one seed (each variant re-seeded).
+
+    `trained`: a run folder of this experiment and seed whose saved models (`models/`), training
+    logs and label counts to take instead of training again (the showcase re-run of a seed the
+    sweep already trained); the evaluation, and so every metric, is the same.
+    """
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
     variants = {}
     for name in exp.variants:
-        result = train(exp.train_config(name), seed, progress=progress)
+        cfg = exp.train_config(name)
+        result = load_trained(cfg, seed, Path(trained), name, len(exp.variants) > 1) if trained else train(cfg, seed, progress=progress)
         variants[name] = VariantRun(name, result, evaluate(result.model, exp.evaluation, name))
     return ExperimentRun(exp, seed, variants)
+
+
+def save_trained(run: ExperimentRun, folder: Path) -> None:
+    """Each variant's weights as `models/<variant>.pt` (a few kB): a later run can evaluate them without training."""
+    for v in run.variants.values():
+        buffer = io.BytesIO()
+        torch.save(v.training.model.state_dict(), buffer)
+        atomic_write_bytes(folder / 'models' / f'{v.name}.pt', buffer.getvalue())
+
+
+def load_trained(config: TrainConfig, seed: int, folder: Path, variant: str, prefixed: bool) -> TrainingResult:
+    """A variant's training as a run folder recorded it: weights, log, label counts and time."""
+    model = build_model(config.model)
+    model.load_state_dict(torch.load(folder / 'models' / f'{variant}.pt', weights_only=True))
+    log = pd.read_csv(folder / 'logs' / f'{variant}.csv')
+    metrics = json.loads((folder / 'metrics.json').read_text())
+    prefix = f'{metric_key(variant)}_' if prefixed else ''
+    counts = {k.removeprefix(f'{prefix}labels_'): int(v) for k, v in metrics.items() if k.startswith(f'{prefix}labels_')}
+    return TrainingResult(model.eval(), log, counts, metrics[f'{prefix}train_seconds'], config.schedule.length, seed, config, config.training.numerics)

@@ -19,7 +19,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from excolor.config import Experiment, load_experiment
-from excolor.experiment import ExperimentRun, params_path, run_experiment
+from excolor.experiment import ExperimentRun, params_path, run_experiment, save_trained
 from excolor.files import atomic_write_json
 from excolor.runs.layout import PROVENANCE, Layout
 
@@ -31,9 +31,10 @@ class PublishedRunError(RuntimeError):
 class RunPage:
     """One experiment notebook executed for one seed, writing into its run folder."""
 
-    def __init__(self, experiment: str, profile: str, seed: int, out_dir: str = '', params_dir: str = '', figures: bool = True):
+    def __init__(self, experiment: str, profile: str, seed: int, out_dir: str = '', params_dir: str = '', figures: bool = True, trained: str = ''):
         self.experiment: Experiment = load_experiment(params_path(experiment, params_dir or None))
         self.profile, self.seed, self.figures = profile, int(seed), figures
+        self.trained = trained  # a run folder of this seed whose trained models to evaluate instead of training
         by_hand = Layout.make().by_hand_dir(profile, experiment, self.seed)
         self.out = Path(out_dir) if out_dir else by_hand
         if (self.out / PROVENANCE).exists():
@@ -55,9 +56,10 @@ class RunPage:
 
     def run(self, progress: bool | None = None) -> ExperimentRun:
         """Train and evaluate every variant; save metrics and training logs; glue every metric."""
-        result = run_experiment(self.experiment, self.seed, progress=progress)
+        result = run_experiment(self.experiment, self.seed, progress=progress, trained=self.trained or None)
         self.run_result = result
         metrics = result.metrics()
+        save_trained(result, self.out)
         atomic_write_json(self.out / 'metrics.json', metrics)
         for v in result.variants.values():
             v.training.save_log(self.out / 'logs' / f'{v.name}.csv')

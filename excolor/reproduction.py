@@ -109,10 +109,11 @@ def rows_for(entry: Mapping[str, Any], ours: Mapping[int, Mapping[str, float]], 
     exp, metric, quantity = entry['experiment'], entry['metric'], entry['quantity']
     if 'best_seed' in entry:
         printed = int(entry['best_seed'])
-        best = _best(ours, metric)
-        best_rerun = _best(rerun, metric)
+        n = int(entry.get('n', len(ours)))
+        best = _best(ours, metric) if len(ours) == n else None  # the best of other seeds is another question
+        best_rerun = _best(rerun, metric) if len(rerun) == n else None
         verdict = NOT_RUN if best is None else IDENTICAL if best == printed else DIFFERS
-        return [Row(exp, quantity, printed, best, verdict, best_rerun, f'{len(ours)} seeds')]
+        return [Row(exp, quantity, printed, best, verdict, best_rerun, f'{n} seeds')]
     if 'mean' in entry:
         values = [m[metric] for m in ours.values() if metric in m]
         again = [m[metric] for m in rerun.values() if metric in m]

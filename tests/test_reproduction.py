@@ -50,9 +50,11 @@ def test_statistics_over_the_same_seeds_and_welch():
 
 
 def test_best_seed_and_rerun_column():
-    entry = {'experiment': 'e', 'metric': 'ablated_r', 'quantity': 'best', 'best_seed': 47}
-    (row,) = rows_for(entry, {46: {'ablated_r': 0.9}, 47: {'ablated_r': -0.95}}, {47: {'ablated_r': 0.95}})
+    entry = {'experiment': 'e', 'metric': 'ablated_r', 'quantity': 'best', 'best_seed': 47, 'n': 2}
+    (row,) = rows_for(entry, {46: {'ablated_r': 0.9}, 47: {'ablated_r': -0.95}}, {46: {'ablated_r': 0.9}, 47: {'ablated_r': 0.95}})
     assert (row.ours, row.verdict, row.rerun) == (47, IDENTICAL, 47)
+    (row,) = rows_for(entry, {47: {'ablated_r': 0.95}}, {})
+    assert row.verdict == NOT_RUN  # the best of other seeds is not the printed best seed
     single = {'experiment': 'e', 'metric': 'ablated_r', 'quantity': 'r', 'value': 0.921529, 'seed': 0}
     (row,) = rows_for(single, {0: {'ablated_r': 0.9215024776}}, {0: {'ablated_r': 0.9215024759}})
     assert row.verdict == DRIFT and row.matches_rerun and row.difference == pytest.approx(-2.65e-5, abs=1e-7)

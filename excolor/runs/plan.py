@@ -58,7 +58,8 @@ class ExperimentPlan:
 
         Seed runs are metrics-only: drawing a run's figures costs more than training it, and only
         the shown seed needs them (the best seed is named on the sweep page; re-run it with
-        `figures=True` to see it). Same parameters plus `figures=True`, so the same metrics.
+        `figures=True` to see it). The showcase evaluates the models the seed run saved instead of
+        training them again, so it has the same metrics; its key includes the seed run's.
         Empty until the summary exists, and for a stacked profile (its seeds train together in
         fast numerics; the book's exact runs are the ones it shows).
         """
@@ -72,10 +73,10 @@ class ExperimentPlan:
         out = []
         for run in self.runs:
             if run.seed in chosen:
-                parts = {**run.parts, 'kind': 'showcase'}
+                parts = {**run.parts, 'kind': 'showcase', 'trained': run.key}
                 folder = str(self.layout.showcase_dir(run.profile, run.experiment, run.seed))
-                out.append(Job('showcase', run.experiment, run.profile, run.seed, run.template, folder, {**run.parameters, 'figures': True},
-                               keys.run_key(parts), parts, run.notes))
+                params = {**run.parameters, 'figures': True, 'trained': run.folder}  # evaluates the seed run's models: no retraining
+                out.append(Job('showcase', run.experiment, run.profile, run.seed, run.template, folder, params, keys.run_key(parts), parts, run.notes))
         return out
 
 
