@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-VARIANTS = {
-    'with_unitarity': 'with unitarity',
-    'without_unitarity': 'without unitarity',
+VARIANTS = {  # in the order the paper discusses them
     'sigmoid': 'sigmoid model',
     'linear': 'linear model',
+    'with_unitarity': 'with unitarity',
+    'without_unitarity': 'without unitarity',
 }
 CONDITIONS = {
     'no_intervention': 'no intervention',

@@ -59,3 +59,22 @@ def latex_from_e_notation(text: str) -> str:
     if not m:
         raise ValueError(f'not a number in e-notation: {text!r}')
     return rf'{m[1]} \times 10^{{{int(m[2])}}}'
+
+
+def mean_sd(mean: float, sd: float, digits: int = 2) -> str:
+    """`mean ± sd` as maths, the mean to `digits` significant digits and the sd to the same decimal place;
+    a power of ten, when the mean needs one, is shared: `(7.5 \\pm 1.2) \\times 10^{-5}`."""
+    if not math.isfinite(mean):
+        return '–'
+    _, exponent = split(mean, digits)
+    scale = 10.0 ** (exponent or 0)
+    mantissa = f'{mean / scale:#.{digits}g}'.rstrip('.')  # keep trailing zeros: they are significant
+    decimals = len(mantissa.split('.')[1]) if '.' in mantissa else 0
+    if not math.isfinite(sd):
+        body = mantissa
+    else:
+        spread = sd / scale
+        if spread > 0 and round(spread, decimals) == 0:  # never print a deviation of 0.000
+            decimals = -math.floor(math.log10(spread))
+        body = f'{mantissa} \\pm {spread:.{decimals}f}'
+    return f'$({body}) \\times 10^{{{exponent}}}$' if exponent is not None else f'${body}$'

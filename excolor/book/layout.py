@@ -16,7 +16,7 @@ PUBLISHED = Path('book') / 'data' / 'published.yaml'
 UPSTREAM_RERUN = Path('book') / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv'  # the original code re-run on this torch
 MATHJAX = Path('_vendor') / 'mathjax'
 BENCH = Path('_build') / 'bench.json'
-REPORTS = ('reproduction', 'reproducibility')
+REPORTS = ('reproduction', 'reproducibility', 'statistics')
 
 _RUN_PAGE = re.compile(r'^book/_runs/(?P<experiment>[^/]+)/(?:representative|sweep)(?:\.ipynb)?$')
 
