@@ -8,8 +8,7 @@ table of contents and a LaTeX target of its own:
   LaTeX start document; everything else stays in the toc, is read, and is left out of the PDF;
 - the document class is Sphinx's `howto` (an article: sections, no part or chapter pages, no table
   of contents), on A4, with floats placed near their first mention;
-- the reference list is the bibliography Sphinx gathers at the end, so the site's References page
-  is not repeated.
+- the bibliography file is named by its absolute path (the config no longer sits beside it).
 
 Both files are written to `_build/paper/` and handed to `jupyter-book build --config … --toc …`.
 """
@@ -24,8 +23,8 @@ from typing import Any
 import yaml
 
 ARTICLE = 'book/paper/article'
-PAPER_PAGES = ('book/paper/introduction', 'book/paper/related-work', 'book/paper/method', 'book/paper/results', 'book/paper/discussion')
-SITE_ONLY = ('book/paper/references',)  # LaTeX gathers the bibliography at the end by itself
+PAPER_PAGES = ('book/paper/introduction', 'book/paper/related-work', 'book/paper/method', 'book/paper/results', 'book/paper/discussion',
+               'book/paper/references')
 OUT = Path('_build') / 'paper'
 
 LATEX_ELEMENTS = {
@@ -43,16 +42,17 @@ def paper_toc(toc: dict[str, Any]) -> dict[str, Any]:
     """The book's toc with the paper's pages moved under the article page (first part)."""
     out = copy.deepcopy(toc)
     for part in out.get('parts', []):
-        part['chapters'] = [c for c in part.get('chapters', []) if c.get('file') not in PAPER_PAGES + SITE_ONLY]
+        part['chapters'] = [c for c in part.get('chapters', []) if c.get('file') not in PAPER_PAGES]
     out['parts'] = [p for p in out['parts'] if p['chapters']]
     article = {'file': ARTICLE, 'sections': [{'file': f} for f in PAPER_PAGES]}
     out['parts'].insert(0, {'caption': 'Article', 'numbered': True, 'chapters': [article]})
     return out
 
 
-def paper_config(config: dict[str, Any]) -> dict[str, Any]:
+def paper_config(config: dict[str, Any], root: Path) -> dict[str, Any]:
     """The book's config, with the LaTeX target set to the article."""
     out = copy.deepcopy(config)
+    out['bibtex_bibfiles'] = [str((root / f).resolve()) for f in config.get('bibtex_bibfiles', [])]
     latex = out.setdefault('latex', {})
     latex['latex_documents'] = {'startdocname': ARTICLE, 'targetname': 'paper.tex', 'theme': 'howto', 'toctree_only': False,
                                 'title': config.get('title', ''), 'author': config.get('author', '')}
@@ -67,7 +67,7 @@ def write_paper_sources(root: Path) -> tuple[Path, Path]:
     """`_build/paper/_config.yml` and `_toc.yml`, from the book's."""
     out = root / OUT
     out.mkdir(parents=True, exist_ok=True)
-    config = paper_config(yaml.safe_load((root / '_config.yml').read_text()))
+    config = paper_config(yaml.safe_load((root / '_config.yml').read_text()), root)
     toc = paper_toc(yaml.safe_load((root / '_toc.yml').read_text()))
     (out / '_config.yml').write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     (out / '_toc.yml').write_text(yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
