@@ -7,7 +7,7 @@ PY      := $(VENV)/bin/python
 PROFILE ?= full
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install test bench bench-sweep runs status book pdf site-test needs-html needs-pdf needs-site-test clean
+.PHONY: install test bench bench-sweep runs status book pdf paper site-test needs-html needs-pdf needs-site-test clean
 
 install: $(VENV)/.installed
 
@@ -53,6 +53,10 @@ book: needs-html runs
 
 pdf: needs-pdf runs
 	$(PY) -m excolor.book --profile $(PROFILE) --pdf
+
+# The paper alone, as an article (title, abstract, sections, figures, table, references): _build/paper/paper.pdf
+paper: needs-pdf runs
+	$(PY) -m excolor.book --profile $(PROFILE) --paper
 
 # The built site in headless Chromium (Debian's chromium; never `playwright install`).
 site-test: needs-site-test

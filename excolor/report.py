@@ -7,12 +7,13 @@ a PDF into the run folder and returns something the notebook displays.
 from __future__ import annotations
 
 import numpy as np
-from IPython.display import HTML, Markdown
+from IPython.display import Markdown
 
 from excolor.evaluation import ConditionResult, slug
 from excolor.experiment import ExperimentRun, VariantRun
 from excolor.figures import FigureFiles, cones_for
 from excolor.notebook import RunPage
+from excolor.tables import Table
 
 
 def _title(variant: VariantRun, page: RunPage, what: str) -> str:
@@ -124,14 +125,17 @@ def latent_dims(dims: list[tuple[int, int, int]], c: ConditionResult) -> list[tu
     return [tuple(None if d in pruned else d - sum(p < d for p in pruned) for d in triple) for triple in dims]
 
 
-def named_color_table(page: RunPage, variant: VariantRun) -> HTML:
+def named_color_table(page: RunPage, variant: VariantRun) -> Table:
+    """Per named colour: the error without intervention and its change under each intervention (HTML and LaTeX)."""
     from excolor.tables import named_color_table as tidy
-    from excolor.tables import named_colors_latex, style_named_colors
+    from excolor.tables import named_colors_latex, style_named_colors, table_text
 
     df = tidy(variant.evaluation.named_table())
     label = f'tab:{page.experiment.id}-named-colors' + (f'-{slug(variant.name)}' if len(page.experiment.variants) > 1 else '')
     latex = named_colors_latex(df, caption=f'Reconstruction error by colour and condition ({page.experiment.id}, seed {page.seed})', label=label)
-    return page.table(_stem(variant, page, 'named-colors'), style_named_colors(df).to_html(), latex)
+    html = style_named_colors(df).to_html()
+    page.table(_stem(variant, page, 'named-colors'), html, latex)
+    return Table(html, latex, table_text(df.drop(columns='rgb').set_index('color')))
 
 
 def shared_error_limit(variant: VariantRun, names: list[str]) -> tuple[float, float]:
@@ -142,10 +146,12 @@ def shared_error_limit(variant: VariantRun, names: list[str]) -> tuple[float, fl
 
 def headline(run: ExperimentRun) -> Markdown:
     """Per variant and condition: max and median error, and the error-vs-similarity correlation."""
-    rows = ['| model | condition | max MSE | median MSE | r (power) |', '|---|---|---|---|---|']
+    from excolor.numbers import as_latex
+
+    rows = ['| model | condition | max MSE | median MSE | r (MSE vs sim^p) |', '|---|---|---:|---:|---:|']
     for v in run.variants.values():
         for c in v.evaluation.conditions.values():
             k = c.correlation
-            corr = f'{k.r:+.3f} (sim^{k.power:g})' if k else ''
-            rows.append(f'| {v.name} | {c.name} | {c.max_mse:.2g} | {c.median_mse:.2g} | {corr} |')
+            corr = f'${k.r:+.3f}$ ($p = {k.power:g}$)' if k else ''
+            rows.append(f'| {v.name} | {c.name} | ${as_latex(c.max_mse, 2)}$ | ${as_latex(c.median_mse, 2)}$ | {corr} |')
     return Markdown('\n'.join(rows))

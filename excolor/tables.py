@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from pandas.api.types import is_numeric_dtype
 from pandas.io.formats.style import Styler
 
 from excolor.files import atomic_write_text
+from excolor.numbers import as_html, as_text
 from excolor.spread import summarize
 
 LATEX_PREAMBLE = Path(__file__).resolve().parent / 'latex' / 'preamble.tex'
@@ -50,7 +52,13 @@ def signed(x: float, places: int = 3) -> str:
 
 
 def significant(x: float, digits: int = 3) -> str:
+    """For siunitx S columns (which print `7.5e-05` as 7.5 × 10⁻⁵)."""
     return '–' if not math.isfinite(x) else f'{x:.{digits}g}'
+
+
+def significant_html(x: float, digits: int = 3) -> str:
+    """For HTML tables: `7.5 × 10<sup>−5</sup>`, the same digits as `significant`."""
+    return as_html(x, digits)
 
 
 def latex_escape(text: str) -> str:
@@ -146,15 +154,16 @@ def summary_table(per_seed: pd.DataFrame) -> pd.DataFrame:
 SUMMARY_HEADERS = {'mean': 'Mean', 'std': 'SD', 'min': 'Min', 'max': 'Max', 'ci_low': '95% CI low', 'ci_high': '95% CI high'}
 
 
-def style_summary(df: pd.DataFrame) -> Styler:
-    """HTML: metrics as rows, three significant digits."""
+def style_summary(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> Styler:
+    """HTML: metrics as rows (by their readers' `labels`), three significant digits, powers of ten as 10<sup>n</sup>."""
     st = Styler(df, uuid='excolor-summary', cell_ids=False)
-    st = st.format(significant).format_index(lambda c: SUMMARY_HEADERS.get(c, c), axis=1).hide(axis='index', names=True)
+    st = st.format(significant_html).format_index(lambda c: SUMMARY_HEADERS.get(c, c), axis=1).hide(axis='index', names=True)
+    st = st.format_index(lambda m: (labels or {}).get(m, m), axis=0)
     return _numbers_right(st, list(df.columns))
 
 
-def summary_latex(df: pd.DataFrame, caption: str, label: str) -> str:
-    """booktabs + siunitx; `95 % CI` spans its two bounds."""
+def summary_latex(df: pd.DataFrame, caption: str, label: str, labels: Mapping[str, str] | None = None) -> str:
+    """booktabs + siunitx; `95 % CI` spans its two bounds; a longtable (it may run over pages)."""
     cols = list(df.columns)
     ci = [c for c in ('ci_low', 'ci_high') if c in cols]
     plain = [c for c in cols if c not in ci]
@@ -166,10 +175,59 @@ def summary_latex(df: pd.DataFrame, caption: str, label: str) -> str:
         header += ['{Low}', '{High}']
     else:
         header += ['{' + latex_escape(SUMMARY_HEADERS[c]) + '}' for c in ci]
-    body = [[latex_escape(metric)] + [_latex_number(v) for v in row] for metric, row in zip(df.index, df.to_numpy(dtype=float))]
+    body = [[latex_escape((labels or {}).get(metric, metric))] + [_latex_number(v) for v in row] for metric, row in zip(df.index, df.to_numpy(dtype=float))]
     columns = list(zip(*body)) if body else [()] * (1 + len(cols))
     spec = ['l'] + [s_column(col) for col in columns[1:]]
-    return _latex_table(spec, head_rows + [' & '.join(header) + r' \\'], body, caption, label)
+    return _latex_table(spec, head_rows + [' & '.join(header) + r' \\'], body, caption, label, long=True)
+
+
+# ── per-seed values ────────────────────────────────────────────────────────────────────
+
+
+def style_per_seed(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> Styler:
+    """HTML: one row per seed, one column per metric (readers' labels), four significant digits, padded columns."""
+    st = Styler(df, uuid='excolor-per-seed', cell_ids=False)
+    st = st.format(lambda x: significant_html(x, 4)).format_index(lambda m: (labels or {}).get(m, m), axis=1)
+    st = st.format_index(lambda s: f'{s}', axis=0).set_table_styles([{'selector': 'th', 'props': 'vertical-align: bottom'}], overwrite=False)
+    return _numbers_right(st, list(df.columns))
+
+
+def per_seed_latex(df: pd.DataFrame, caption: str, label: str, labels: Mapping[str, str] | None = None) -> str:
+    """A longtable of seeds × metrics; headers wrap in narrow columns so eight metrics fit the text width."""
+    body = [[str(seed)] + [_latex_number(v) if math.isfinite(v) else '{--}' for v in row] for seed, row in zip(df.index, df.to_numpy(dtype=float))]
+    columns = list(zip(*body)) if body else [()] * (1 + len(df.columns))
+    width = f'{min(2.4, 13.0 / max(1, len(df.columns))):.2f}cm'
+    header = ['{Seed}'] + [rf'\multicolumn{{1}}{{>{{\centering\arraybackslash}}p{{{width}}}}}{{{latex_escape((labels or {}).get(c, c))}}}' for c in df.columns]
+    spec = ['r'] + [s_column(col) for col in columns[1:]]
+    return _latex_table(spec, [' & '.join(header) + r' \\'], body, caption, label, long=True, size=r'\footnotesize')
+
+
+# ── a table shown in a notebook: HTML for the web, LaTeX for the PDF, never an object's repr ──
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table in two media. Jupyter shows the HTML; the book's LaTeX build takes `_repr_latex_`
+    (see `excolor.book.sphinx_ext`, which passes a LaTeX table through instead of reading it as maths)."""
+
+    html: str
+    latex: str
+    text: str = ''
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def _repr_latex_(self) -> str:
+        return self.latex
+
+    def __repr__(self) -> str:
+        return self.text or 'table (HTML and LaTeX)'
+
+
+def table_text(df: pd.DataFrame, labels: Mapping[str, str] | None = None, digits: int = 3) -> str:
+    """A plain-text rendering for outputs that take neither HTML nor LaTeX."""
+    shown = df.rename(index=lambda m: (labels or {}).get(m, m), columns=lambda m: (labels or {}).get(m, SUMMARY_HEADERS.get(m, m)))
+    return shown.to_string(float_format=lambda x: as_text(x, digits))
 
 
 def _latex_number(x: float) -> str:
@@ -206,10 +264,33 @@ def s_column(cells: Sequence[str], *, explicit_plus: bool = False) -> str:
 
 
 
-def _latex_table(spec: list[str], head: list[str], body: list[list[str]], caption: str, label: str) -> str:
-    """A floating booktabs table; body cells are padded so the source reads as columns."""
+def _latex_table(spec: list[str], head: list[str], body: list[list[str]], caption: str, label: str, *, long: bool = False, size: str = r'\small') -> str:
+    """A floating booktabs table, or (`long`) a longtable that breaks across pages with its head repeated;
+    body cells are padded so the source reads as columns."""
     widths = [max(len(row[i]) for row in body) for i in range(len(spec))] if body else []
     rows = [' & '.join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + r' \\' for row in body]
+    if long:
+        return '\n'.join(
+            [
+                r'\begingroup',
+                size,
+                r'\begin{longtable}{@{}' + ' '.join(spec) + '@{}}',
+                rf'\caption{{{caption}}}\label{{{label}}}\\',
+                r'\toprule',
+                *head,
+                r'\midrule',
+                r'\endfirsthead',
+                r'\toprule',
+                *head,
+                r'\midrule',
+                r'\endhead',
+                r'\bottomrule',
+                r'\endlastfoot',
+                *rows,
+                r'\end{longtable}',
+                r'\endgroup',
+            ]
+        ) + '\n'
     return '\n'.join(
         [
             r'\begin{table}',

@@ -45,12 +45,13 @@ def build_book(
     root: Path = ROOT,
     runs_dir: Path = RUNS_DIR,
     pdf: bool = False,
+    paper: bool = False,
     check: bool = True,
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Build the site (or, with `pdf`, the PDF) from `runs_dir/<profile>/`; returns the output path."""
+    """Build the site (or, with `pdf`, the book's PDF; with `paper`, the article PDF) from `runs_dir/<profile>/`; returns the output path."""
     root, runs_dir = Path(root).resolve(), Path(runs_dir).resolve()
-    builder = 'pdf' if pdf else 'html'
+    builder = 'paper' if paper else 'pdf' if pdf else 'html'
     experiments = experiments_in_toc(root / '_toc.yml')
     steps: dict[str, float] = {}
     t_all = time.perf_counter()

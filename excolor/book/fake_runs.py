@@ -40,6 +40,8 @@ CONDITIONS: dict[str, dict[str, bool]] = {  # condition -> has a correlation wit
     'ex-2.10': {'with_unitarity_no_intervention': False, 'with_unitarity_ablated': True, 'without_unitarity_no_intervention': False, 'without_unitarity_ablated': True},
 }
 EXPERIMENTS = tuple(CONDITIONS)
+NAMED_COLOURS = ('red', 'orange', 'yellow', 'lime', 'green', 'teal', 'cyan', 'azure', 'blue', 'purple', 'magenta', 'pink',
+                 'black', 'dark_gray', 'gray', 'light_gray', 'white')
 
 _GLUE_REF = re.compile(r'_runs/(?P<exp>[^/\s`]+)/(?P<page>representative|sweep)(?:\.ipynb)?::(?P<key>[A-Za-z0-9_]+)')
 _GLUE_DOC = re.compile(r'```\{glue\}\s+(?P<key>[A-Za-z0-9_]+)\s*\n(?:\s*:[^\n]*\n)*?\s*:doc:\s*\S*_runs/(?P<exp>[^/\s]+)/(?P<page>representative|sweep)')
@@ -86,7 +88,9 @@ def fake_metrics(experiment: str, seed: int) -> dict[str, float]:
         base = 1e-4 if 'no_intervention' in cond else 0.25
         out[f'{cond}_max_mse'] = base * (1 + fake_value(experiment, seed, cond, 'max'))
         out[f'{cond}_median_mse'] = base / 20 * (1 + fake_value(experiment, seed, cond, 'median'))
-        out[f'{cond}_mse_red'] = base * fake_value(experiment, seed, cond, 'red')
+        for colour in NAMED_COLOURS:  # the 17 named colours every run evaluates; damage gathers near red
+            near = colour in ('red', 'orange', 'pink') and 'no_intervention' not in cond
+            out[f'{cond}_mse_{colour}'] = (base if near else 1e-4) * (0.2 + fake_value(experiment, seed, cond, colour))
         if correlated:
             r = 0.85 + 0.14 * fake_value(experiment, seed, cond, 'r')
             out.update({f'{cond}_r': r, f'{cond}_r2': r * r, f'{cond}_p': 0.0, f'{cond}_power': 3.0, f'{cond}_abs': r})

@@ -16,7 +16,7 @@ PUBLISHED = Path('book') / 'data' / 'published.yaml'
 UPSTREAM_RERUN = Path('book') / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv'  # the original code re-run on this torch
 MATHJAX = Path('_vendor') / 'mathjax'
 BENCH = Path('_build') / 'bench.json'
-REPORTS = ('reproduction', 'reproducibility', 'wide')
+REPORTS = ('reproduction', 'reproducibility', 'statistics', 'wide')
 # Each book profile's stacked companion: ex-2.9.1's seeds trained together in fast numerics (book/report/wide.ipynb).
 WIDE_PROFILES = {'full': 'wide', 'quick': 'wide-quick'}
 
@@ -52,10 +52,11 @@ def experiments_in_toc(toc_path: str | Path) -> list[str]:
 
 
 def book_sources(root: str | Path) -> list[Path]:
-    """The files that define the book (config, toc, pages, report templates, data), relative to `root`;
+    """The files that define the book (config, toc, bibliography, parameter files, pages, report templates, data), relative to `root`;
     not the generated `book/_runs/` or any build output."""
     root = Path(root)
-    files = [Path(n) for n in ('_config.yml', '_toc.yml') if (root / n).is_file()]
+    files = [Path(n) for n in ('_config.yml', '_toc.yml', 'references.bib') if (root / n).is_file()]
+    files += [p.relative_to(root) for p in sorted((root / 'params').rglob('*')) if p.is_file()]  # the paper links each figure's params
     for path in sorted((root / 'book').rglob('*')):
         rel = path.relative_to(root)
         generated = rel.parts[1] in ('_runs', '_build')

@@ -6,6 +6,12 @@
   The pair is wrapped in one element so the theme's `.only-dark ~ figcaption` rule, meant for
   separate figures, does not hide the caption.
 - Dark figures in dark mode get no light backdrop (`static/excolor-book.css`).
+- A table output (`excolor.tables.Table`) reaches LaTeX as its `text/latex` form, which myst-nb
+  would typeset as an equation; a `text/latex` output that is a table environment is passed through
+  as raw LaTeX instead, and the preamble its tables need (`excolor/latex/preamble.tex`) is added.
+- Numbers pasted by `{glue:text}` in e-notation (`7.5e-05`, from a `:.2g` format) become maths,
+  7.5 × 10⁻⁵, in HTML (MathJax) and LaTeX alike.
+- References: a pybtex style `excolor` (author–year, as `unsrt` but with a `@software` entry type).
 - sphinx-thebe 0.3.1 registers its inline configuration script (`const THEBE_JS_URL = …`) in a
   way Sphinx 7.4 does not see as a duplicate, so every page declared the constant twice and the
   browser logged a SyntaxError; repeated scripts are dropped per page.
@@ -20,8 +26,12 @@ from typing import Any
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from excolor.numbers import E_NOTATION
+
 STATIC = Path(__file__).resolve().parent / 'static'
+PREAMBLE = Path(__file__).resolve().parent.parent / 'latex' / 'preamble.tex'
 PAIR = 'excolor-themed-image'
+LATEX_TABLE_STARTS = (r'\begin{table}', r'\begingroup', r'\begin{longtable}', r'\begin{tabular}')
 
 
 def dark_variant(uri: str, abs_path: str) -> str | None:
@@ -68,6 +78,45 @@ class KeepLightImageOnly(SphinxPostTransform):
             pair.parent.replace(pair, light)
 
 
+class PassLatexTablesThrough(SphinxPostTransform):
+    """A `text/latex` output that is a table (myst-nb made it an equation) becomes raw LaTeX."""
+
+    default_priority = 5
+    formats = ('latex',)
+
+    def run(self, **kwargs: Any) -> None:
+        for block in list(self.document.findall(nodes.math_block)):
+            text = block.astext().strip()
+            if 'text_latex' in block['classes'] and text.startswith(LATEX_TABLE_STARTS):
+                block.replace_self(nodes.raw('', text + '\n', format='latex'))
+
+
+class PastedNumbersAsMaths(SphinxPostTransform):
+    """`7.5e-05` pasted by `{glue:text}` → the maths `7.5 \\times 10^{-5}` (after myst-nb pastes glue, priority 5)."""
+
+    default_priority = 50
+
+    def run(self, **kwargs: Any) -> None:
+        for inline in list(self.document.findall(nodes.inline)):
+            if 'pasted-text' not in inline['classes']:
+                continue
+            text = inline.astext()
+            if not E_NOTATION.search(text):
+                continue
+            parts: list[nodes.Node] = []
+            last = 0
+            for m in E_NOTATION.finditer(text):
+                if m.start() > last:
+                    parts.append(nodes.Text(text[last:m.start()]))
+                latex = rf'{m[1]} \times 10^{{{int(m[2])}}}'
+                parts.append(nodes.math(latex, latex))
+                last = m.end()
+            if last < len(text):
+                parts.append(nodes.Text(text[last:]))
+            inline.children = []
+            inline += parts
+
+
 def _script_key(js: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
     attrs = getattr(js, 'attributes', {}) or {}
     return os.fspath(getattr(js, 'filename', js) or ''), tuple(sorted((k, str(v)) for k, v in attrs.items()))
@@ -89,6 +138,17 @@ def _add_static(app: Any) -> None:
     if app.builder.format == 'html':
         app.config.html_static_path.append(str(STATIC))
         app.add_css_file('excolor-book.css')
+    if app.builder.format == 'latex':
+        elements = app.config.latex_elements
+        elements['preamble'] = elements.get('preamble', '') + '\n' + PREAMBLE.read_text()
+
+
+def _register_bibliography_style() -> None:
+    from pybtex.plugin import register_plugin
+
+    from excolor.book.bibliography import ExcolorStyle
+
+    register_plugin('pybtex.style.formatting', 'excolor', ExcolorStyle, force=True)
 
 
 def setup(app: Any) -> dict[str, Any]:
@@ -96,4 +156,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect('doctree-read', pair_dark_images, priority=400)  # before Sphinx collects images (500)
     app.connect('html-page-context', dedupe_scripts, priority=900)
     app.add_post_transform(KeepLightImageOnly)
+    app.add_post_transform(PassLatexTablesThrough)
+    app.add_post_transform(PastedNumbersAsMaths)
+    _register_bibliography_style()
     return {'parallel_read_safe': True, 'parallel_write_safe': True}

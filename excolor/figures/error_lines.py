@@ -120,7 +120,10 @@ def plot_error_lines(
 ) -> Figure:
     """A single HSV loss grid → the three seed views; a list of grids → one panel per grid as given."""
     views = hsv_views(grids, var, hues) if isinstance(grids, ColorGrid) else [grid_lines(g, var) for g in grids]
-    fig, axs = plt.subplots(1, len(views), figsize=(12, 3), width_ratios=[len(v.x) for v in views], sharey=True, squeeze=False)
+    # Widths follow the number of points, but no panel is more than twice as wide as the narrowest,
+    # so the saturation and value panels stay readable beside the 240-hue one at 6.3 in.
+    narrowest = min(len(v.x) for v in views)
+    fig, axs = plt.subplots(1, len(views), figsize=(6.3, 2.5), width_ratios=[min(len(v.x), 2 * narrowest) for v in views], sharey=True, squeeze=False)
     for ax, lines in zip(axs[0], views):
         draw_lines(ax, lines, theme)
         format_x(ax, lines)

@@ -29,8 +29,10 @@ def plot_metric_distributions(
     theme: Theme,
     published: Mapping[str, float] | None = None,
     highlight: Mapping[str, int] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Rows = metrics; `published` maps metric → value, `highlight` maps label → seed (the index)."""
+    """Rows = metrics; `published` maps metric → value, `highlight` maps label → seed (the index);
+    `labels` maps metric → the row's label (a reader's label, see `excolor.metric_labels`; default: the key)."""
     missing = [m for m in metrics if m not in per_seed.columns]
     if missing:
         raise KeyError(f'no such metric column(s): {missing}')
@@ -38,7 +40,7 @@ def plot_metric_distributions(
         if seed not in per_seed.index:
             raise KeyError(f'highlight {label!r}: seed {seed} is not in the sweep')
     palette = accents()
-    fig, axs = plt.subplots(len(metrics), 1, figsize=(6, 0.75 * len(metrics) + 0.9), squeeze=False)
+    fig, axs = plt.subplots(len(metrics), 1, figsize=(6.3, 0.8 * len(metrics) + 1.0), squeeze=False)
     rng = np.random.default_rng(JITTER_SEED)
     for ax, metric in zip(axs[:, 0], metrics):
         values = per_seed[metric].dropna()
@@ -49,7 +51,7 @@ def plot_metric_distributions(
             ax.axvline(published[metric], color=palette[0], linestyle=(0, (4, 2)), linewidth=1.2, zorder=4, label='published')
         for i, (label, seed) in enumerate((highlight or {}).items()):
             ax.scatter([per_seed.loc[seed, metric]], [1], s=36, marker=MARKERS[i % len(MARKERS)], color=palette[HIGHLIGHT_ACCENTS[i % len(HIGHLIGHT_ACCENTS)]], edgecolors=theme.foreground, linewidths=0.6, zorder=5, label=f'{label} (seed {seed})')
-        ax.set_yticks([1], [metric])
+        ax.set_yticks([1], [(labels or {}).get(metric, metric)])
         ax.set_ylim(0.5, 1.5)
         ax.tick_params(axis='y', length=0)
     legend = {}

@@ -37,7 +37,7 @@ def plot_training_curves(log: pd.DataFrame, *, theme: Theme) -> Figure:
     train = [c[len(TRAIN) :] for c in log.columns if c.startswith(TRAIN)]
     val = [c[len(VAL) :] for c in log.columns if c.startswith(VAL)]
     colors = term_colors(list(dict.fromkeys(train + val)), theme)
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = plt.subplots(figsize=(6.3, 3.2))
     for term in train:
         rows = log[TRAIN + term].notna()
         steps, values = log.loc[rows, 'step'], positive(log.loc[rows, TRAIN + term])

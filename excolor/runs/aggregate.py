@@ -95,13 +95,16 @@ def representative_seed(per_seed: pd.DataFrame, metric: str | None = None) -> in
 
 
 def headline_metrics(per_seed: pd.DataFrame, limit: int = 8) -> list[str]:
-    """The metrics a sweep page shows first: the rank metric, then correlations, then error maxima and medians."""
+    """The metrics a sweep page shows first: correlations, then error maxima and medians.
+
+    Not the rank metric itself: `score` is |r| of a correlation already shown, and a second row
+    of the same numbers would only read as a second finding.
+    """
     cols = [str(c) for c in per_seed.columns]
-    rank = rank_metric(per_seed) if cols else None
-    out = [rank] if rank and rank.endswith(RANK_METRIC) else []
+    out: list[str] = []
     for suffix in HEADLINE_SUFFIXES:
         out += [c for c in cols if c.endswith(suffix) and c not in out]
-    return (out or cols)[:limit]
+    return (out or [c for c in cols if not c.endswith(RANK_METRIC)] or cols)[:limit]
 
 
 def published_values(path: str | Path, experiment: str) -> dict[str, float]:

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from IPython.display import Markdown
-from pandas.io.formats.style import Styler
 
+from excolor import metric_labels
 from excolor.files import atomic_write_json, atomic_write_text
 from excolor.runs import aggregate
 from excolor.runs.layout import PUBLISHED, Layout
+from excolor.tables import Table
 
 MAX_SHOWN = 10  # metrics in the distributions figure and the headline table
 
@@ -40,6 +41,7 @@ class SweepPage:
         shown = aggregate.headline_metrics(self.per_seed)
         shown += [m for m in self.published if m in self.per_seed.columns and m not in shown][: max(0, MAX_SHOWN - len(shown))]
         self.shown = shown
+        self.labels = metric_labels.labels(self.per_seed.columns, self.per_seed.mean().to_dict())
 
     @property
     def best(self) -> int:
@@ -52,9 +54,10 @@ class SweepPage:
     def headline(self) -> Markdown:
         """One line: how many seeds, the best and the representative seed with their scores."""
         df, rank = self.per_seed, self.summary['rank_metric']
+        what = self.labels.get(rank, rank)
         return Markdown(f'**{self.experiment}**, profile `{self.profile}`: {len(df)} seeds ({df.index.min()}–{df.index.max()}). '
-                        f'Best seed by `{rank}`: **{self.best}** ({df.loc[self.best, rank]:.3g}); representative seed: '
-                        f'**{self.representative}** ({df.loc[self.representative, rank]:.3g}; the median is {df[rank].median():.3g}).')
+                        f'Best seed by {what}: **{self.best}** ({df.loc[self.best, rank]:.3f}); representative seed: '
+                        f'**{self.representative}** ({df.loc[self.representative, rank]:.3f}; the median is {df[rank].median():.3f}).')
 
     def distributions(self):
         """Every shown metric over seeds, with the best and representative seed and the published number marked."""
@@ -64,27 +67,32 @@ class SweepPage:
         published = {m: self.published[m] for m in self.shown if m in self.published}
         return save_figure(
             lambda theme: plot_metric_distributions(self.per_seed, self.shown, theme=theme, published=published,
-                                                    highlight={'best': self.best, 'representative': self.representative}),
+                                                    highlight={'best': self.best, 'representative': self.representative}, labels=self.labels),
             self.out / 'figures' / f'{self.experiment}-sweep-distributions',
-            alt=f'{self.experiment}: distributions over {len(self.per_seed)} seeds of {", ".join(self.shown)}, with the best seed '
+            alt=f'{self.experiment}: distributions over {len(self.per_seed)} seeds of {"; ".join(self.labels[m] for m in self.shown)}, with the best seed '
                 f'({self.best}) and the representative seed ({self.representative}) marked.',
         )
 
-    def summary_table(self, which: str = 'headline') -> Styler:
+    def summary_table(self, which: str = 'headline') -> Table:
         """Mean, std, range and 95 % CI per metric (`headline`: the shown ones; `all`: every metric), saved as HTML and LaTeX."""
-        from excolor.tables import save_table, style_summary, summary_latex, summary_table
+        from excolor.tables import save_table, style_summary, summary_latex, summary_table, table_text
 
         if which not in ('headline', 'all'):
             raise ValueError(f"which must be 'headline' or 'all', not {which!r}")
         headline = which == 'headline'
         table = summary_table(self.per_seed[self.shown] if headline else self.per_seed)
         what, name = ('headline metrics', 'summary') if headline else ('every metric', 'all')
-        styled = style_summary(table)
-        save_table(styled, summary_latex(table, caption=f'{self.experiment}: {what} over {len(self.per_seed)} seeds (profile {self.profile}).',
-                                         label=f'tab:{self.experiment}-sweep-{name}'),
-                   self.out / 'tables' / f'{self.experiment}-sweep-{name}')
-        return styled
+        html = style_summary(table, self.labels).to_html()
+        latex = summary_latex(table, caption=f'{self.experiment}: {what} over {len(self.per_seed)} seeds (profile {self.profile}).',
+                              label=f'tab:{self.experiment}-sweep-{name}', labels=self.labels)
+        save_table(html, latex, self.out / 'tables' / f'{self.experiment}-sweep-{name}')
+        return Table(html, latex, table_text(table, self.labels))
 
-    def per_seed_table(self) -> Styler:
-        """The shown metrics of every seed."""
-        return self.per_seed[self.shown].style.format('{:.4g}')
+    def per_seed_table(self) -> Table:
+        """The shown metrics of every seed (HTML and LaTeX)."""
+        from excolor.tables import per_seed_latex, style_per_seed, table_text
+
+        df = self.per_seed[self.shown]
+        latex = per_seed_latex(df, caption=f'{self.experiment}: the headline metrics of every seed (profile {self.profile}).',
+                               label=f'tab:{self.experiment}-sweep-per-seed', labels=self.labels)
+        return Table(style_per_seed(df, self.labels).to_html(), latex, table_text(df, self.labels, 4))

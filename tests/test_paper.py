@@ -1,0 +1,106 @@
+"""What the paper shows readers: labels instead of keys, powers of ten instead of e-notation, the
+statistics behind its claims, the headline table and the article build's toc and config. Fast: no
+training, no Sphinx build (the site test builds the book)."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from docutils import nodes
+from docutils.frontend import get_default_settings
+from docutils.parsers.rst import Parser
+from docutils.utils import new_document
+
+from excolor import metric_labels, numbers
+from excolor.book.fake_runs import fake_metrics
+from excolor.book.headline_table import myst_table, rows_for
+from excolor.book.paper import ARTICLE, PAPER_PAGES, paper_config, paper_toc
+from excolor.statistics import concentration, paired_comparison, summarize_ratios
+from excolor.tables import Table, per_seed_latex, style_summary, summary_latex, summary_table
+
+SNAKE = re.compile(r'\b[a-z]+_[a-z_]+\b')
+
+
+def test_every_metric_key_of_a_run_gets_a_readers_label():
+    for exp in ('ex-2.2', 'ex-2.3', 'ex-2.9.1', 'ex-2.10'):
+        for key in fake_metrics(exp, 0):
+            assert not SNAKE.search(metric_labels.label(key)), key
+    assert metric_labels.label('with_unitarity_ablated_max_mse') == 'Max MSE, ablation (with unitarity)'
+    assert metric_labels.label('ablated_r') == 'r (MSE vs sim³), ablation'
+    assert metric_labels.label('suppression_r', power=2) == 'r (MSE vs sim²), suppression'
+
+
+def test_numbers_are_written_with_powers_of_ten():
+    assert numbers.as_text(7.5e-5, 2) == '7.5 × 10⁻⁵'
+    assert numbers.as_html(2e-5, 2) == '2\u202f×\u202f10<sup>−5</sup>'
+    assert numbers.as_latex(7.5e-5, 2) == r'7.5 \times 10^{-5}' and numbers.as_latex(0.0017, 2) == '0.0017'
+    assert numbers.mean_sd(2.5e-5, 1.3e-5) == r'$(2.5 \pm 1.3) \times 10^{-5}$'
+    assert numbers.mean_sd(0.014, 0.0003) == r'$0.014 \pm 0.0003$'  # never a deviation of 0.000
+
+
+def test_paired_comparison_of_the_same_seeds():
+    a = pd.Series([0.90, 0.92, 0.95, 0.91, 0.93])
+    result = paired_comparison(a, a - 0.05)
+    assert result.n == 5 and result.a_higher == 5 and result.rank_biserial == 1.0
+    assert result.mean_difference == pytest.approx(0.05) and result.ci_low == pytest.approx(0.05)
+    assert result.p_value == pytest.approx(2 ** (1 - 5))  # the smallest exact two-sided p with 5 pairs
+
+
+def test_concentration_divides_the_error_near_red_by_the_rest():
+    per_seed = pd.DataFrame([fake_metrics('ex-2.9.1', s) for s in range(3)])
+    ratios = concentration(per_seed, 'ablated')
+    assert (ratios > 10).all()  # the fakes put the damage on red, orange and pink
+    assert summarize_ratios(ratios).n == 3
+    assert concentration(per_seed, 'no_intervention').between(0.1, 10).all()
+
+
+def test_headline_table_is_numbered_with_maths_and_no_keys():
+    per_seed = pd.DataFrame([fake_metrics('ex-2.10', s) for s in range(3)])
+    text = myst_table(rows_for('ex-2.10', per_seed, {'with_unitarity_ablated_max_mse': 0.36}))
+    assert ':name: tab-headline' in text and 'Ablation (with unitarity)' in text and '[$0.36$]' in text
+    assert not re.search(r'\de-\d', text) and not SNAKE.search(text.split('\n', 3)[-1])
+
+
+def test_sweep_tables_have_both_media_and_readers_labels():
+    per_seed = pd.DataFrame({'ablated_r': [0.9, 0.92], 'ablated_median_mse': [7.5e-5, 8e-5]})
+    labels = metric_labels.labels(per_seed.columns)
+    table = summary_table(per_seed)
+    html = style_summary(table, labels).to_html()
+    assert 'Median MSE, ablation' in html and '10<sup>−5</sup>' in html and 'ablated_' not in html
+    latex = summary_latex(table, 'c', 'tab:x', labels)
+    assert r'\begin{longtable}' in latex and r'\toprule' in latex and 'ablated' not in latex
+    shown = Table(html, latex, 'text')
+    assert shown._repr_latex_() == latex and repr(shown) == 'text' and ' at 0x' not in repr(shown)
+    assert 'Seed' in per_seed_latex(per_seed, 'c', 'tab:y', labels)
+
+
+def test_the_article_toc_puts_the_paper_under_its_title_page():
+    toc = {'format': 'jb-book', 'root': 'book/index', 'parts': [
+        {'caption': 'The paper', 'numbered': True, 'chapters': [{'file': f} for f in PAPER_PAGES]},
+        {'caption': 'Experiments', 'chapters': [{'file': 'book/_runs/ex-2.2/representative'}]}]}
+    out = paper_toc(toc)
+    assert out['parts'][0]['chapters'] == [{'file': ARTICLE, 'sections': [{'file': f} for f in PAPER_PAGES]}]
+    assert [p['caption'] for p in out['parts']] == ['Article', 'Experiments']  # every run page is still read (glue)
+
+
+def test_the_article_is_a_howto_on_a4_without_a_table_of_contents(tmp_path):
+    config = paper_config({'title': 'T', 'author': 'A', 'bibtex_bibfiles': ['references.bib']}, tmp_path)
+    assert config['latex']['latex_documents']['theme'] == 'howto'
+    assert config['latex']['latex_documents']['startdocname'] == ARTICLE
+    elements = config['sphinx']['config']['latex_elements']
+    assert elements['papersize'] == 'a4paper' and elements['tableofcontents'] == ''
+    assert config['bibtex_bibfiles'] == [str(tmp_path / 'references.bib')]
+
+
+def test_pasted_e_notation_becomes_maths():
+    from excolor.book.sphinx_ext import PastedNumbersAsMaths
+
+    document = new_document('test', get_default_settings(Parser))
+    para = nodes.paragraph()
+    para += nodes.inline('7.5e-05', '7.5e-05', classes=['pasted-text'])
+    document += para
+    transform = PastedNumbersAsMaths(document)
+    transform.run()
+    maths = list(document.findall(nodes.math))
+    assert [m.astext() for m in maths] == [r'7.5 \times 10^{-5}']
