@@ -242,3 +242,15 @@ def write_fake_runs(
     if 'ex-2.9.1' in experiments:
         write_fake_wide(runs_dir, profile)
     return profile_dir
+
+
+def write_fake_wide(runs_dir: str | Path, profile: str, seeds: int = 40) -> Path:
+    """The book profile's wide companion for ex-2.9.1: one chunk folder of `seeds` fake seeds (book/report/wide.ipynb reads it)."""
+    from excolor.book.layout import WIDE_PROFILES
+
+    wide = WIDE_PROFILES.get(profile, profile)
+    chunk = Path(runs_dir) / wide / 'ex-2.9.1' / f'seeds-000-{seeds - 1:03d}'
+    per_seed = {str(s): {**fake_metrics('ex-2.9.1', 1000 + s), 'seed': float(s)} for s in range(seeds)}
+    atomic_write_json(chunk / 'metrics.json', {'seeds': per_seed})
+    atomic_write_json(chunk / 'provenance.json', fake_provenance('ex-2.9.1', wide, 0))
+    return chunk

@@ -27,7 +27,9 @@ def problems(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR) ->
     """Readable problems from `excolor.runs.check` (empty: all fresh), or None if there is no runner."""
     if not runner_available():
         return None
-    check = importlib.import_module('excolor.runs.check').check  # the function (the package attribute turns into the submodule once imported)
+    check = importlib.import_module('excolor.runs').check
+    if inspect.ismodule(check):  # once `excolor.runs.check` is imported, the package attribute is that module
+        check = check.check
     kwargs = {}
     params = inspect.signature(check).parameters
     if 'runs_dir' in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
