@@ -6,9 +6,9 @@ with *our run of seed s*, and a statistic over seeds with the same statistic ove
 
 - **identical**: ours, rounded to the printed significant digits, is the printed number;
 - **within numeric drift**: |ours − printed| ≤ the drift the earlier codebase itself shows when
-  re-run on this machine (`DRIFT`; measured only for r, see `shared/reference/fidelity/README.md`:
-  upstream's own re-runs on torch 2.13 differ from its printed r by up to 0.0017 for seeds 0–4
-  and 0.009 for seed 95, because the printing machine rounded differently; we allow 0.01);
+  re-run on this machine: the largest |re-run − printed| over the numbers both exist for
+  (`measured_drift`; only r was re-run, `book/data/upstream-ex-2.9.1-torch2.13-per-seed.csv`:
+  the same random draws, rounded by another machine's floating point);
 - **differs**: anything else (and any metric whose drift was never measured, unless identical).
 
 A seed our profile did not run gives **not run**. The mean over seeds is also judged by
@@ -35,14 +35,18 @@ DIFFERS = 'differs'
 NOT_RUN = 'not run'
 VERDICTS = (IDENTICAL, DRIFT, DIFFERS, NOT_RUN)
 
-DRIFT_R = 0.01  # largest measured upstream re-run vs printed difference in r is 0.009 (seed 95)
 RERUN_MATCH = 1e-6  # ours vs upstream re-run on this torch: same weights, evaluation sums may reorder
 STATISTICS = ('mean', 'sd', 'min', 'max')
 
 
-def drift(metric: str) -> float | None:
-    """The numeric drift allowed for a metric, or None where none was measured."""
-    return DRIFT_R if metric.endswith('_r') else None
+def measured_drift(values: list[Mapping[str, Any]], rerun: Mapping[str, Mapping[int, Mapping[str, float]]]) -> dict[str, float]:
+    """Per metric, the largest |upstream re-run − printed| over the single-seed numbers both exist for."""
+    out: dict[str, float] = {}
+    for e in values:
+        again = rerun.get(e['experiment'], {}).get(int(e.get('seed', -1)), {}).get(e['metric'])
+        if 'value' in e and again is not None:
+            out[e['metric']] = max(out.get(e['metric'], 0.0), abs(again - float(e['value'])))
+    return out
 
 
 def significant_digits(value: float) -> int:
@@ -51,14 +55,14 @@ def significant_digits(value: float) -> int:
     return max(1, len(mantissa))
 
 
-def judge(printed: float, ours: float | None, metric: str, digits: int | None = None) -> str:
-    """The verdict for one printed number against ours (see the module docstring)."""
+def judge(printed: float, ours: float | None, metric: str, drift: Mapping[str, float] | None = None, digits: int | None = None) -> str:
+    """The verdict for one printed number against ours (see the module docstring); `drift` per metric, where measured."""
     if ours is None or not math.isfinite(ours):
         return NOT_RUN
     d = digits or significant_digits(printed)
     if float(f'{ours:.{d}g}') == float(f'{printed:.{d}g}'):
         return IDENTICAL
-    tol = drift(metric)
+    tol = (drift or {}).get(metric)
     if tol is not None and abs(ours - printed) <= tol:
         return DRIFT
     return DIFFERS
@@ -104,7 +108,7 @@ class Row:
         return abs(self.ours - self.rerun) <= RERUN_MATCH
 
 
-def rows_for(entry: Mapping[str, Any], ours: Mapping[int, Mapping[str, float]], rerun: Mapping[int, Mapping[str, float]]) -> list[Row]:
+def rows_for(entry: Mapping[str, Any], ours: Mapping[int, Mapping[str, float]], rerun: Mapping[int, Mapping[str, float]], drift: Mapping[str, float] | None = None) -> list[Row]:
     """The rows of one published entry: a single seed's value, a best seed, or statistics over seeds."""
     exp, metric, quantity = entry['experiment'], entry['metric'], entry['quantity']
     if 'best_seed' in entry:
@@ -127,12 +131,12 @@ def rows_for(entry: Mapping[str, Any], ours: Mapping[int, Mapping[str, float]], 
             if name == 'mean':
                 ok = welch(float(entry['mean']), float(entry['sd']), n, values)
                 note = '' if ok is None else f'Welch 2 SE: {"consistent" if ok else "inconsistent"} ({len(values)} of our seeds)'
-            rows.append(Row(exp, f'{quantity}: {name}', float(entry[name]), mine, judge(float(entry[name]), mine, metric), statistic(name, again) if again else None, f'{n} seeds', note))
+            rows.append(Row(exp, f'{quantity}: {name}', float(entry[name]), mine, judge(float(entry[name]), mine, metric, drift), statistic(name, again) if again else None, f'{n} seeds', note))
         return rows
     seed = int(entry['seed'])
     mine = ours.get(seed, {}).get(metric)
     again = rerun.get(seed, {}).get(metric)
-    return [Row(exp, quantity, float(entry['value']), mine, judge(float(entry['value']), mine, metric), again, f'seed {seed}', entry.get('note', ''))]
+    return [Row(exp, quantity, float(entry['value']), mine, judge(float(entry['value']), mine, metric, drift), again, f'seed {seed}', entry.get('note', ''))]
 
 
 def _best(per_seed: Mapping[int, Mapping[str, float]], metric: str) -> int | None:
@@ -142,7 +146,8 @@ def _best(per_seed: Mapping[int, Mapping[str, float]], metric: str) -> int | Non
 
 def compare_all(values: list[Mapping[str, Any]], ours: Mapping[str, Mapping[int, Mapping[str, float]]], rerun: Mapping[str, Mapping[int, Mapping[str, float]]]) -> list[Row]:
     """Every published entry's rows; `ours[experiment][seed]` and `rerun[experiment][seed]` are metric dicts."""
-    return [row for e in values for row in rows_for(e, ours.get(e['experiment'], {}), rerun.get(e['experiment'], {}))]
+    drift = measured_drift(values, rerun)
+    return [row for e in values for row in rows_for(e, ours.get(e['experiment'], {}), rerun.get(e['experiment'], {}), drift)]
 
 
 def tally(rows: list[Row], experiment: str | None = None) -> dict[str, int]:

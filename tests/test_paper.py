@@ -104,3 +104,29 @@ def test_pasted_e_notation_becomes_maths():
     transform.run()
     maths = list(document.findall(nodes.math))
     assert [m.astext() for m in maths] == [r'7.5 \times 10^{-5}']
+
+
+@pytest.mark.skipif(not all(map(__import__('shutil').which, ('latexmk', 'xelatex', 'pdfinfo', 'pdftotext'))), reason='needs TeX Live and poppler-utils')
+def test_make_paper_gives_a_short_article_and_the_book_pdf_prints_no_reprs(tmp_path):
+    """The article (fake runs) is 6–16 A4 pages; neither PDF prints an object's repr; the sweep tables reach the book PDF."""
+    import shutil
+    import subprocess
+
+    from excolor.book.build import build_book
+    from excolor.book.fake_runs import cited_by_pages, write_fake_runs
+    from excolor.book.layout import ROOT, book_sources
+
+    root = tmp_path / 'src'
+    for rel in book_sources(ROOT):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, root / rel)
+    runs = tmp_path / 'runs'
+    write_fake_runs(runs, 'quick', cited=cited_by_pages((root / 'book').rglob('*.md')))
+    paper = build_book('quick', root=root, runs_dir=runs, check=False, paper=True, log=lambda _: None)
+    pages = int(re.search(r'Pages:\s+(\d+)', subprocess.run(['pdfinfo', str(paper)], capture_output=True, text=True).stdout)[1])
+    assert 6 <= pages <= 16
+    book = build_book('quick', root=root, runs_dir=runs, check=False, pdf=True, log=lambda _: None)
+    for pdf in (paper, book):
+        text = subprocess.run(['pdftotext', str(pdf), '-'], capture_output=True, text=True).stdout
+        assert ' at 0x' not in text and 'Styler' not in text, pdf.name
+    assert 'Summary over seeds' in text or 'summary over seeds' in text

@@ -9,6 +9,7 @@ from excolor.reproduction import (
     judge,
     load_published,
     load_rerun,
+    measured_drift,
     rows_for,
     significant_digits,
     statistic,
@@ -32,10 +33,13 @@ def test_identical_at_the_printed_digits():
 
 
 def test_r_within_the_measured_drift():
-    # upstream re-run on torch 2.13 vs printed, seed 95: 0.905823 printed; drift up to 0.009 measured
-    assert judge(0.905823, 0.896823, 'ablated_r') == DRIFT
-    assert judge(0.905823, 0.8958, 'ablated_r') == DIFFERS
-    assert judge(0.9, None, 'ablated_r') == NOT_RUN
+    pub = load_published(PUBLISHED)
+    drift = measured_drift(pub['values'], {'ex-2.9.1': load_rerun(RERUN)})
+    assert drift == {'ablated_r': pytest.approx(0.009351, abs=1e-6), 'suppression_r': pytest.approx(0.010354, abs=1e-6)}  # seed 95
+    assert judge(0.905823, 0.896823, 'ablated_r', drift) == DRIFT
+    assert judge(0.905823, 0.8958, 'ablated_r', drift) == DIFFERS
+    assert judge(0.014, 0.0149, 'no_intervention_max_mse', drift) == DIFFERS  # no drift measured for MSE
+    assert judge(0.9, None, 'ablated_r', drift) == NOT_RUN
 
 
 def test_statistics_over_the_same_seeds_and_welch():
@@ -56,7 +60,7 @@ def test_best_seed_and_rerun_column():
     (row,) = rows_for(entry, {47: {'ablated_r': 0.95}}, {})
     assert row.verdict == NOT_RUN  # the best of other seeds is not the printed best seed
     single = {'experiment': 'e', 'metric': 'ablated_r', 'quantity': 'r', 'value': 0.921529, 'seed': 0}
-    (row,) = rows_for(single, {0: {'ablated_r': 0.9215024776}}, {0: {'ablated_r': 0.9215024759}})
+    (row,) = rows_for(single, {0: {'ablated_r': 0.9215024776}}, {0: {'ablated_r': 0.9215024759}}, {'ablated_r': 0.01})
     assert row.verdict == DRIFT and row.matches_rerun and row.difference == pytest.approx(-2.65e-5, abs=1e-7)
 
 

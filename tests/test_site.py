@@ -326,3 +326,46 @@ def test_theme_switch_button_turns_dark(browser, server: str, crawl: dict[str, d
     seen = _figure_visibility(page)
     assert all(seen['dark']) and not any(seen['light']), seen
     page.close()
+
+
+# ── the paper as a reader sees it ───────────────────────────────────────────────────────────
+
+_SNAKE = re.compile(r'\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b')
+_E_NOTATION = re.compile(r'\b\d(?:\.\d+)?e[-+]?\d+\b')
+
+
+def _attributes(html: str, tag: str, attr: str) -> list[str]:
+    return re.findall(rf'<{tag}\b[^>]*\b{attr}="([^"]*)"', html)
+
+
+def _cells(html: str, tag: str) -> list[str]:
+    return [re.sub(r'<[^>]+>', '', c) for c in re.findall(rf'<{tag}\b[^>]*>(.*?)</{tag}>', html, re.S)]
+
+
+def test_the_paper_opens_with_an_abstract_and_ends_with_references(crawl: dict[str, dict]) -> None:
+    landing = crawl['book/index.html']['text']
+    assert 'Abstract' in landing
+    refs = crawl['book/paper/references.html']['text']
+    assert refs.count('arXiv') + refs.count('doi') + refs.count('https://') >= 5
+    assert not re.search(r'\[[\w:-]+\?\]', refs + crawl['book/paper/related-work.html']['text'])  # unresolved {cite}
+
+
+def test_results_show_every_experiment_and_the_headline_table(site: Path) -> None:
+    html = (site / 'book' / 'paper' / 'results.html').read_text()
+    captions = ' '.join(_cells(html, 'figcaption'))
+    for exp in ('Ex 2.2', 'Ex 2.3', 'Ex 2.9', 'Ex 2.9.1', 'Ex 2.10'):
+        assert exp in captions, exp
+    assert 'id="tab-headline"' in html
+
+
+def test_no_metric_key_reaches_a_reader(site: Path) -> None:
+    for rel in pages(site):
+        html = (site / rel).read_text()
+        alts = [a for a in _attributes(html, 'img', 'alt') if _SNAKE.search(a)]
+        headers = [h for h in _cells(html, 'th') if _SNAKE.search(h)]
+        assert not alts and not headers, (rel, alts[:3], headers[:3])
+
+
+def test_paper_prose_has_no_e_notation(crawl: dict[str, dict]) -> None:
+    for rel in ('book/index.html', *(p for p in crawl if p.startswith('book/paper/'))):
+        assert not _E_NOTATION.search(crawl[rel]['text']), (rel, _E_NOTATION.findall(crawl[rel]['text'])[:3])
