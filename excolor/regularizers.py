@@ -141,7 +141,7 @@ class _SeparateFast(torch.autograd.Function):
     @staticmethod
     def forward(ctx, u: Tensor, power: float, shift: bool) -> Tensor:
         cos = u @ u.transpose(-1, -2)
-        keep = (cos - 1).abs() > 1e-8 + 1e-5  # self-pairs and duplicates (isclose to 1) are zeroed, before the shift
+        keep = cos < 1 - (1e-8 + 1e-5)  # |cos − 1| > tol for unit vectors: self-pairs and duplicates are zeroed, before the shift
         cos = torch.where(keep, cos, 0.0)
         if shift:
             cos = (cos + 1) * 0.5
