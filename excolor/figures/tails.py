@@ -12,8 +12,12 @@ from matplotlib.figure import Figure
 from excolor.figures.theme import Theme, accents
 
 
-def plot_ecdfs(samples: Mapping[str, Mapping[str, pd.Series]], titles: Mapping[str, str], thresholds: Sequence[float], *, theme: Theme) -> Figure:
-    """One panel per metric (`samples[metric][label]` = values over seeds); each sample a step curve."""
+def plot_ecdfs(samples: Mapping[str, Mapping[str, pd.Series]], titles: Mapping[str, str], thresholds: Sequence[float], *, theme: Theme, low: float = 0.7) -> Figure:
+    """One panel per metric (`samples[metric][label]` = values over seeds); each sample a step curve.
+
+    The axis starts at `low`, where the tails we count live; seeds below it (a failed run can end
+    far below) are counted in the panel, with the lowest value, instead of squeezing the curves.
+    """
     palette = accents()
     fig, axs = plt.subplots(1, len(samples), figsize=(4.2 * len(samples), 3.4), squeeze=False, sharey=True)
     for ax, (metric, by_label) in zip(axs[0], samples.items()):
@@ -22,6 +26,10 @@ def plot_ecdfs(samples: Mapping[str, Mapping[str, pd.Series]], titles: Mapping[s
             ax.step(x, np.arange(1, len(x) + 1) / len(x), where='post', color=palette[i + 1], linewidth=1.6, label=f'{label} (n = {len(x)})')
         for t in thresholds:
             ax.axvline(t, color=theme.foreground, linestyle=(0, (3, 3)), linewidth=0.8, alpha=0.6)
+        below = [f'{label.split(",")[0]}: {int((v < low).sum())} (lowest {v.min():.2f})' for label, v in by_label.items() if (v < low).any()]
+        if below:
+            ax.text(0.03, 0.95, f'seeds below {low}:\n' + '\n'.join(below), transform=ax.transAxes, va='top', fontsize='small')
+        ax.set_xlim(low, 1.0)
         ax.set_title(titles[metric])
         ax.set_xlabel('r')
         ax.set_ylim(0, 1)
