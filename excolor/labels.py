@@ -1,7 +1,8 @@
-"""Concept labels (`red`, `vibrant`, `desaturated`, …) as probabilities, and hard labels drawn from them.
+"""Concept labels (`red`, `vibrant`, `desaturated`, …) as probabilities, computed as upstream computed them.
 
 A label's probability is a colour quantity raised to a power and scaled (`redness(x)^10 · 0.5`);
-a hard label is one Bernoulli draw per sample. Labels are rare on purpose: most batches carry no
+a hard label is one Bernoulli draw per sample, made by the data stream (`excolor.data`) in the
+order upstream's loader workers made them. Labels are rare on purpose: most batches carry no
 `red` sample at all, which is what makes anchoring by label a weak, realistic signal.
 """
 
@@ -55,17 +56,6 @@ class LabelRule:
     scale: float = 1.0
     mode: Literal['stochastic', 'exact'] = 'stochastic'
 
-    def probability(self, rgb: Tensor) -> Tensor:
-        q = QUANTITIES[self.quantity](rgb)
-        if self.mode == 'exact':
-            return (q == 1).to(rgb.dtype)
-        return q.pow(self.power) * self.scale
-
-
-def label_probabilities(rgb: Tensor, rules: dict[str, LabelRule]) -> dict[str, Tensor]:
-    """Per-sample probabilities `[N]` of each label; a label with scale 0 does not exist at all."""
-    return {name: rule.probability(rgb) for name, rule in rules.items() if rule.scale != 0}
-
 
 def grid_probabilities(grid_rgb: np.ndarray, rules: dict[str, LabelRule]) -> dict[str, Tensor]:
     """Probabilities of every grid colour, flat `[N]` float32, as upstream's ex-2.9.1 dataset made them.
@@ -114,9 +104,3 @@ def hsv_vibrancy(rgb: np.ndarray) -> np.ndarray:
     delta = np.ptp(rgb, axis=-1)
     s = np.divide(delta, v, out=np.zeros_like(delta), where=delta != 0)
     return s * v
-
-
-def draw_labels(probs: Tensor, generator: torch.Generator) -> Tensor:
-    """Hard labels `1[U < p]` with `U ~ Uniform[0, 1)` from the run's own generator."""
-    u = torch.rand(probs.shape, generator=generator, dtype=probs.dtype, device=probs.device)
-    return (u < probs).to(probs.dtype)

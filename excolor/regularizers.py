@@ -210,24 +210,6 @@ class Regularizer:
     train: bool = True
     validate: bool = False
 
-    def weights(self, labels: dict[str, Tensor], batch_size: int) -> Tensor | float | None:
-        """Per-sample reduction weights: the term's loss is `Σᵢ weightᵢ·ℓᵢ`.
-
-        Without labels that is the plain mean (`1/B`). With labels it is the affinity-weighted
-        mean `aᵢ / (Σ aᵢ + 1e-8)`: all zero when no sample carries a label, and then the term is
-        exactly 0 (returned as `0.0`, so callers can skip computing it). `None`: none of its
-        labels exists in this data, and the term is skipped altogether.
-        """
-        if self.labels is None:
-            return 1.0 / batch_size
-        affinity = self.affinity(labels)
-        if affinity is None:
-            return None
-        total = affinity.sum()
-        if total.item() == 0:
-            return 0.0
-        return affinity / (total + 1e-8)
-
     def affinity(self, labels: dict[str, Tensor]) -> Tensor | None:
         """How much each sample carries this term's labels: `clamp(Σ_k scale_k · label_k, 0, 1)`; `None` if none is drawn."""
         present = [(labels[k], s) for k, s in (self.labels or {}).items() if k in labels]

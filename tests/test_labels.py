@@ -5,7 +5,7 @@ import torch
 from excolor.components import build_loader
 from excolor.config import DataSpec
 from excolor.data import Loader, draw_run
-from excolor.labels import LabelRule, draw_labels, hsv_vibrancy, redness, vibrancy
+from excolor.labels import LabelRule, batch_probabilities, grid_probabilities, hsv_vibrancy, redness, vibrancy
 
 
 def test_redness_and_vibrancy():
@@ -15,19 +15,14 @@ def test_redness_and_vibrancy():
 
 
 def test_probabilities_at_the_seeds_scale():
-    red = LabelRule('redness', power=10, scale=0.5)
+    red = {'red': LabelRule('redness', power=10, scale=0.5)}
     hue10 = torch.tensor([[1.0, 1 / 6, 0]])  # 10° at full saturation and value
-    assert red.probability(torch.tensor([[1.0, 0, 0]])).item() == 0.5
-    assert red.probability(hue10).item() == pytest.approx(0.21, abs=0.01)
-    exact = LabelRule('redness', mode='exact')
-    assert exact.probability(torch.tensor([[1.0, 0, 0], [0.99, 0, 0]])).tolist() == [1.0, 0.0]
-
-
-def test_draws_are_bernoulli_with_the_probability():
-    g = torch.Generator().manual_seed(0)
-    labels = draw_labels(torch.full((100_000,), 0.25), g)
-    assert set(labels.unique().tolist()) == {0.0, 1.0}
-    assert labels.mean().item() == pytest.approx(0.25, abs=0.01)
+    no_vibrancy = torch.zeros(1)
+    assert batch_probabilities(torch.tensor([[1.0, 0, 0]]), no_vibrancy, red)['red'].item() == 0.5
+    assert batch_probabilities(hue10, no_vibrancy, red)['red'].item() == pytest.approx(0.21, abs=0.01)
+    exact = grid_probabilities(np.array([[1.0, 0, 0], [0.99, 0, 0]]), {'red': LabelRule('redness', mode='exact')})
+    assert exact['red'].tolist() == [1.0, 0.0]
+    assert batch_probabilities(hue10, torch.tensor([0.5]), {'d': LabelRule('desaturation', 10, 0.5)})['d'].item() == pytest.approx(0.5**11)
 
 
 def hsv_loader(**labels) -> Loader:
