@@ -27,7 +27,7 @@ from torch import Tensor, nn
 from excolor.adam import FlatAdam
 from excolor.components import prepare, schedule_tables, torch_threads
 from excolor.config import TrainConfig
-from excolor.data import Batches
+from excolor.data import Batches, batch_of
 from excolor.loop import CHUNK, MemoryLogger, StepChunks, pick_device, quiet_lightning
 from excolor.models import CNColorMLP
 from excolor.regularizers import Regularizer, unit
@@ -132,16 +132,16 @@ def coefficients(reg: Regularizer, labels: dict[str, Tensor], bounds: tuple[tupl
     are the same for every seed. `None`: none of the term's labels is drawn, so it never runs.
     Worked out once per run, in the float32 arithmetic a per-step computation would use.
     """
-    lengths = torch.tensor([e - s for s, e in bounds])
-    batch_of = torch.repeat_interleave(torch.arange(len(lengths)), lengths)
+    index = batch_of(bounds)
     if reg.labels is None:
-        return (1.0 / lengths.to(torch.float64)).to(torch.float32)[batch_of]
+        lengths = torch.tensor([e - s for s, e in bounds], dtype=torch.float64)
+        return (1.0 / lengths).to(torch.float32)[index]
     affinity = reg.affinity(labels)
     if affinity is None:
         return None
     # Hard labels times a scale: batch totals are small multiples, exact in any summation order.
-    totals = torch.zeros(*affinity.shape[:-1], len(lengths), dtype=affinity.dtype).index_add_(-1, batch_of, affinity)
-    return affinity / (totals[..., batch_of] + 1e-8)
+    totals = torch.zeros(*affinity.shape[:-1], len(bounds), dtype=affinity.dtype).index_add_(-1, index, affinity)
+    return affinity / (totals[..., index] + 1e-8)
 
 
 class StackedObjective:
@@ -158,8 +158,7 @@ class StackedObjective:
         self.bounds = streams[0].bounds
         if any(s.bounds != self.bounds for s in streams):
             raise ValueError('stacked seeds must share their batch sizes')
-        lengths = torch.tensor([e - s for s, e in self.bounds])
-        step_of = torch.repeat_interleave(torch.arange(len(lengths)), lengths)
+        step_of = batch_of(self.bounds)
         w32 = torch.as_tensor(weights[: len(self.bounds)], dtype=torch.float32)
         labels = {k: torch.stack([s.labels[k] for s in streams]) for k in streams[0].labels}  # [S, N]
         self.terms: list[int] = []

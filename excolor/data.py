@@ -15,7 +15,7 @@ upstream drew it, without any worker (see `shared/reference/fidelity/README.md`)
    it runs after every `every` training steps, before the next epoch's loader when both fall
    at the same step.
 
-`Loader.draw_run` returns every training batch and every validation batch of a run as
+`draw_run` returns every training batch and every validation batch of a run as
 tensors; training then only takes views. The stream is a pure function of the generator's
 state, which the caller sets from the run's seed after initialising the model (as upstream).
 """
@@ -157,6 +157,12 @@ def draw_run(train: Loader, n_steps: int, generator: torch.Generator, validation
     names = epochs[0].labels.keys() if epochs else ()
     batches = Batches(torch.cat([e.x for e in epochs]), {k: torch.cat([e.labels[k] for e in epochs]) for k in names}, bounds)
     return Stream(batches, val, loaders)
+
+
+def batch_of(bounds: tuple[tuple[int, int], ...]) -> Tensor:
+    """Each sample's batch index `[N]`, for per-batch sums over a whole stream (`index_add_`)."""
+    lengths = torch.tensor([e - s for s, e in bounds])
+    return torch.repeat_interleave(torch.arange(len(lengths)), lengths)
 
 
 @dataclass

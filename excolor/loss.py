@@ -14,9 +14,10 @@ recorded runs pin this: loss at every step and final weights stay `torch.equal`.
 from __future__ import annotations
 
 import numpy as np
+import torch
 from torch import Tensor, nn
 
-from excolor.data import Batches
+from excolor.data import Batches, batch_of
 from excolor.regularizers import Regularizer
 
 
@@ -36,8 +37,8 @@ class ExactLoss:
         present = [batches.labels[k] for k in reg.labels if k in batches.labels]
         if not present:
             return [True] * len(batches)  # its labels are not drawn: `Regularizer.loss` skips it
-        carried = sum(present) > 0
-        return [bool(carried[s:e].any()) for s, e in batches.bounds]
+        carried = (sum(present) > 0).float()
+        return (torch.zeros(len(batches)).index_add_(0, batch_of(batches.bounds), carried) > 0).tolist()
 
     def __call__(self, y: Tensor, x: Tensor, latents: dict[str, Tensor], labels: dict[str, Tensor], step: int, *, log: bool = False) -> tuple[Tensor, dict[str, float]]:
         """The total loss, and (if `log`) the reconstruction and each term's value, unweighted."""

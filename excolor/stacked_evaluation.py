@@ -10,7 +10,6 @@ per-colour float64 error and the same Pearson r.
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from scipy import stats
 from torch import nn

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from excolor import evaluation
+from excolor.evaluation import metric_key
 from excolor.spread import bootstrap_ci
 
 NEAR_RED = ('red', 'orange', 'pink')
-NAMED = ('red', 'orange', 'yellow', 'lime', 'green', 'teal', 'cyan', 'azure', 'blue', 'purple', 'magenta', 'pink',
-         'black', 'dark_gray', 'gray', 'light_gray', 'white')
+NAMED = tuple(metric_key(name) for name in evaluation.NAMED)  # as the runs' `<condition>_mse_<colour>` keys name them
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ training, no Sphinx build (the site test builds the book)."""
 
 import re
 
-import numpy as np
 import pandas as pd
 import pytest
 from docutils import nodes
