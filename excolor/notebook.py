@@ -28,6 +28,16 @@ class PublishedRunError(RuntimeError):
     """`out_dir` holds a run the sweep published; writing into it would pass new numbers off under the old provenance."""
 
 
+def output_folder(out_dir: str, by_hand: Path) -> Path:
+    """Where a notebook writes: the runner's staging folder, or `by_hand`; never into a published run."""
+    out = Path(out_dir) if out_dir else by_hand
+    if (out / PROVENANCE).exists():
+        raise PublishedRunError(f'{out} holds a run the sweep published ({PROVENANCE}); a notebook never writes into one. '
+                                f'Leave out_dir empty (a by-hand run goes to {by_hand}) or re-run it with `python -m excolor.runs`')
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 class RunPage:
     """One experiment notebook executed for one seed, writing into its run folder."""
 
@@ -35,12 +45,7 @@ class RunPage:
         self.experiment: Experiment = load_experiment(params_path(experiment, params_dir or None))
         self.profile, self.seed, self.figures = profile, int(seed), figures
         self.trained = trained  # a run folder of this seed whose trained models to evaluate instead of training
-        by_hand = Layout.make().by_hand_dir(profile, experiment, self.seed)
-        self.out = Path(out_dir) if out_dir else by_hand
-        if (self.out / PROVENANCE).exists():
-            raise PublishedRunError(f'{self.out} holds a run the sweep published ({PROVENANCE}); a notebook never writes into one. '
-                                    f'Leave out_dir empty (a by-hand run goes to {by_hand}) or re-run it with `python -m excolor.runs`')
-        self.out.mkdir(parents=True, exist_ok=True)
+        self.out = output_folder(out_dir, Layout.make().by_hand_dir(profile, experiment, self.seed))
         self.run_result: ExperimentRun | None = None
 
     def describe(self) -> Markdown:

@@ -10,7 +10,6 @@ fast numerics (`excolor.batched`), then each seed's correlations are measured
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown
@@ -20,8 +19,8 @@ from excolor.config import Experiment, load_experiment
 from excolor.evaluation import metric_key
 from excolor.experiment import params_path
 from excolor.files import atomic_write_json
-from excolor.notebook import PublishedRunError
-from excolor.runs.layout import PROVENANCE, Layout, chunk_folder_name
+from excolor.notebook import output_folder
+from excolor.runs.layout import Layout
 from excolor.stacked_evaluation import stacked_correlations
 
 
@@ -46,12 +45,7 @@ class ChunkPage:
     def __init__(self, experiment: str, profile: str, seeds: list[int], out_dir: str = '', params_dir: str = ''):
         self.experiment = load_experiment(params_path(experiment, params_dir or None))
         self.profile, self.seeds = profile, [int(s) for s in seeds]
-        by_hand = Layout.make().experiment_dir(f'by-hand/{profile}', experiment) / chunk_folder_name(self.seeds)
-        self.out = Path(out_dir) if out_dir else by_hand
-        if (self.out / PROVENANCE).exists():
-            raise PublishedRunError(f'{self.out} holds a run the sweep published ({PROVENANCE}); a notebook never writes into one. '
-                                    f'Leave out_dir empty (a by-hand run goes to {by_hand}) or re-run it with `python -m excolor.runs`')
-        self.out.mkdir(parents=True, exist_ok=True)
+        self.out = output_folder(out_dir, Layout.make().by_hand_chunk_dir(profile, experiment, self.seeds))
         self.metrics: dict[int, dict[str, float]] = {}
 
     def run(self) -> pd.DataFrame:

@@ -100,3 +100,6 @@ class Layout:
 
     def by_hand_dir(self, profile: str, experiment: str, seed: int) -> Path:
         return self.runs_dir / BY_HAND / profile / experiment / seed_folder_name(seed)
+
+    def by_hand_chunk_dir(self, profile: str, experiment: str, seeds: list[int]) -> Path:
+        return self.runs_dir / BY_HAND / profile / experiment / chunk_folder_name(seeds)
