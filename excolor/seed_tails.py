@@ -74,6 +74,11 @@ def paired(fast: pd.Series, exact: pd.Series) -> Paired:
     return Paired(len(shared), float(d.mean()), float(d.std(ddof=1)) if len(d) > 1 else float('nan'), float(np.abs(d).max()), r)
 
 
+def tail_key(metric: str, sample: str, threshold: float) -> str:
+    """The glue key of a tail fraction: `ablated_r_wide_below_85`; `_k`, `_low`, `_high` extend it."""
+    return f'{metric}_{sample}_below_{int(round(threshold * 100))}'
+
+
 def glue_values(metric: str, wide: pd.Series, exact: pd.Series, thresholds: tuple[float, ...]) -> dict[str, float | int]:
     """Every number the page and the paper cite for one metric, keyed `<metric>_<quantity>`."""
     out: dict[str, float | int] = {}
@@ -82,7 +87,7 @@ def glue_values(metric: str, wide: pd.Series, exact: pd.Series, thresholds: tupl
                 f'{metric}_{name}_min': float(s.min())}
         for t in thresholds:
             tl = tail(s.to_numpy(), t)
-            key = f'{metric}_{name}_below_{int(round(t * 100))}'
+            key = tail_key(metric, name, t)
             out |= {f'{key}_k': tl.k, f'{key}': tl.fraction, f'{key}_low': tl.low, f'{key}_high': tl.high}
     test = two_samples(wide.to_numpy(), exact.to_numpy())
     out |= {f'{metric}_ks': test.ks, f'{metric}_ks_p': test.ks_p, f'{metric}_mw_p': test.mann_whitney_p}

@@ -16,9 +16,11 @@ from excolor.book.markdown import num, table
 from excolor.figures import save_figure
 from excolor.figures.tails import plot_ecdfs
 from excolor.runs.aggregate import load_metrics
-from excolor.seed_tails import glue_values, tail
+from excolor.metric_labels import label
+from excolor.notebook import glue_all
+from excolor.seed_tails import glue_values, tail_key
 
-METRICS = {'ablated_r': 'ablation, r(MSE, sim³)', 'suppression_r': 'suppression, r(MSE, sim²)'}
+METRICS = {key: label(key) for key in ('ablated_r', 'suppression_r')}  # key → readers' label
 THRESHOLDS = (0.85, 0.9)
 
 
@@ -33,10 +35,7 @@ class TailsPage:
             self.values |= glue_values(metric, self.wide[metric], self.exact[metric], THRESHOLDS)
 
     def glue(self) -> None:
-        from myst_nb import glue
-
-        for key, value in self.values.items():
-            glue(key, value, display=False)
+        glue_all(self.values)
 
     def figure(self):
         samples = {m: {'fast, trained together': self.wide[m], 'exact (the book)': self.exact[m]} for m in METRICS}
@@ -47,11 +46,12 @@ class TailsPage:
     def tail_table(self) -> Markdown:
         rows = []
         for metric, title in METRICS.items():
-            for label, values in (('fast', self.wide[metric]), ('exact', self.exact[metric])):
-                cells = [title, label, len(values)]
+            for numerics, name in (('fast', 'wide'), ('exact', 'exact')):
+                cells = [title, numerics, self.values[f'{metric}_{name}_n']]
                 for t in THRESHOLDS:
-                    tl = tail(values.to_numpy(), t)
-                    cells.append(f'{tl.k} ({num(100 * tl.fraction, 2)} %; {num(100 * tl.low, 2)}–{num(100 * tl.high, 2)} %)')
+                    key = tail_key(metric, name, t)
+                    v = self.values
+                    cells.append(f'{v[f"{key}_k"]} ({num(100 * v[key], 2)} %; {num(100 * v[f"{key}_low"], 2)}–{num(100 * v[f"{key}_high"], 2)} %)')
                 rows.append(cells)
         header = ['metric', 'numerics', 'seeds', *(f'seeds with r < {t} (95 % CI)' for t in THRESHOLDS)]
         return Markdown(table(header, rows))
