@@ -99,6 +99,17 @@ def test_library_hash_follows_source_files(tmp_path):
     assert keys.library_hash(lib) != after_style
 
 
+def test_summary_key_follows_its_code_under_runs(tmp_path):
+    lib = tmp_path / 'excolor'
+    shutil.copytree(ROOT / 'excolor', lib, ignore=shutil.ignore_patterns('__pycache__'))
+    library, summary = keys.library_hash(lib), keys.summary_code_hash(lib)
+    (lib / 'runs' / 'engine.py').write_text((lib / 'runs' / 'engine.py').read_text() + '\n')
+    assert (keys.library_hash(lib), keys.summary_code_hash(lib)) == (library, summary)  # scheduling code: nothing re-runs
+    (lib / 'runs' / 'aggregate.py').write_text((lib / 'runs' / 'aggregate.py').read_text() + '\n')
+    assert keys.library_hash(lib) == library  # seed runs stay fresh
+    assert keys.summary_code_hash(lib) != summary  # the summary does not
+
+
 def test_package_versions_and_git():
     v = keys.package_versions()
     assert {'python', 'torch', 'lightning', 'numpy', 'papermill'} <= set(v)

@@ -2,9 +2,11 @@
 
 A run's key covers its own experiment's parameters (the YAML, minus the seed lists of the
 profiles, plus the schedule CSV it names), its notebook template (cells only, not outputs),
-the library source (`excolor/**`), and the versions of the packages that compute. Editing
-one experiment's params therefore re-runs only that experiment; adding seeds to a profile
-re-runs nothing that already exists; any library edit re-runs everything.
+the library source (`excolor/**` but the code that only schedules or publishes, `NOT_RESULTS`),
+and the versions of the packages that compute. A summary's key adds its seed runs' keys and its
+own code under `runs/` (`SUMMARY_CODE`). Editing one experiment's params therefore re-runs only
+that experiment; adding seeds to a profile re-runs nothing that already exists; any library edit
+re-runs everything.
 """
 
 from __future__ import annotations
@@ -60,6 +62,16 @@ def template_hash(path: Path) -> str:
 # Code that schedules, publishes or benchmarks results but cannot change them (the runner's own
 # warm-equals-cold test guards its part): editing it keeps runs fresh.
 NOT_RESULTS = ('book', 'runs', 'bench.py', 'reproduction.py')
+
+
+# The summary notebook's own library code: it sits under `runs/` but computes the summary's
+# statistics (best and representative seed, means, CIs) and what its page shows.
+SUMMARY_CODE = ('runs/aggregate.py', 'runs/sweep_page.py')
+
+
+def summary_code_hash(root: Path = LIBRARY) -> str:
+    """The summary's code under `runs/` (the library hash leaves `runs/` out), by path and content."""
+    return digest({name: file_hash(root / name) for name in SUMMARY_CODE})
 
 
 def library_hash(root: Path = LIBRARY) -> str:

@@ -154,6 +154,7 @@ def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout
     env = {'library': keys.library_hash(), 'packages': keys.package_versions()}
     summary_template = keys.template_hash(layout.summary_template) if layout.summary_template.exists() else 'missing'
     published = keys.file_hash(PUBLISHED)
+    summary_code = keys.summary_code_hash()
     plan = Plan(profile, layout)
     for name, exp in exps.items():
         stacked = exp.is_stacked(profile)
@@ -171,7 +172,7 @@ def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout
                 params = {'experiment': name, 'profile': profile, 'seed': seeds[0], 'params_dir': str(layout.params_dir), 'figures': False}
                 folder = layout.run_dir(profile, name, seeds[0])
             runs.append(Job('seed', name, profile, seeds[0], str(template), str(folder), params, keys.run_key(parts), parts, notes))
-        parts = {'kind': 'summary', 'experiment': name, 'profile': profile, 'template': summary_template, **env,
+        parts = {'kind': 'summary', 'experiment': name, 'profile': profile, 'template': summary_template, **env, 'code': summary_code,
                  'published': published, 'runs': {str(j.seed): j.key for j in runs}}
         params = {'experiment': name, 'profile': profile, 'runs_dir': str(layout.runs_dir), 'seeds': exp.seeds_for(profile)}
         summary = Job('summary', name, profile, None, str(layout.summary_template), str(layout.sweep_dir(profile, name)), params,
