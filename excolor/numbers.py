@@ -29,12 +29,17 @@ def _mantissa(m: str) -> str:
     return m.replace('-', MINUS)
 
 
+def power_of_ten(exponent: int) -> str:
+    """Unicode: `10⁻⁴`."""
+    return f'10{str(exponent).translate(_SUPERSCRIPT)}'
+
+
 def as_text(x: float, digits: int = 3) -> str:
     """Unicode: `7.5 × 10⁻⁵`; an en dash for a missing number."""
     if not math.isfinite(x):
         return '–'
     m, e = split(x, digits)
-    return _mantissa(m) if e is None else f'{_mantissa(m)} × 10{str(e).translate(_SUPERSCRIPT)}'
+    return _mantissa(m) if e is None else f'{_mantissa(m)} × {power_of_ten(e)}'
 
 
 def as_html(x: float, digits: int = 3) -> str:

@@ -29,7 +29,7 @@ from excolor.figures.similarity import plot_error_vs_similarity
 from excolor.figures.slices import plot_color_slices
 from excolor.figures.stacked import plot_stacked_result
 from excolor.figures.sweep import plot_metric_distributions
-from excolor.figures.theme import use_theme
+from excolor.figures.theme import PAGE_WIDTH, use_theme
 from excolor.figures.training import plot_training_curves
 from excolor.schedule import KeyframeSchedule
 
@@ -124,6 +124,8 @@ def test_every_kind_saves_both_themes_and_a_pdf(kind, condition, tmp_path):
     def checked(theme: Theme):
         fig = draw(theme)
         problems.extend(f'{theme.name}: {p}' for p in unreadable_text(fig))
+        if fig.get_figwidth() > PAGE_WIDTH + 1e-9:  # it would be shrunk on the page, and its text with it
+            problems.append(f'{fig.get_figwidth():.2f} in wide')
         return fig
 
     files = save_figure(checked, tmp_path / f'ex-2.9.1-{kind}', alt='A chart titled "{title}".')
@@ -184,6 +186,19 @@ def test_saving_is_deterministic(tmp_path):
     b = save_figure(titled, tmp_path / 'b', alt='x')
     for x, y in ((a.light, b.light), (a.dark, b.dark), (a.pdf, b.pdf)):
         assert x.read_bytes() == y.read_bytes()
+
+
+def test_a_shared_axis_factor_reads_as_a_power_of_ten(tmp_path):
+    seen = {}
+
+    def small(theme: Theme) -> plt.Figure:
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1e-4, 5e-4])
+        seen['ax'] = ax
+        return fig
+
+    save_figure(small, tmp_path / 'small', alt='x')
+    assert seen['ax'].yaxis.get_offset_text().get_text() == '×10⁻⁴'  # not 1e−4
 
 
 def test_stems_keep_their_dots():

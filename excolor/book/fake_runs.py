@@ -229,7 +229,8 @@ def write_fake_runs(
         for shown in {seeds[0], best}:  # the runner re-runs the shown seeds with figures under showcase/
             shutil.copytree(exp_dir / f'seed-{shown:03d}', exp_dir / 'showcase' / f'seed-{shown:03d}', dirs_exist_ok=True)
         glued: dict[str, Any] = {f'{m}_{s}': v[s] for m, v in stats.items() for s in STATS if v[s] is not None}
-        glued.update({'best_seed': best, 'representative_seed': seeds[0], 'n_seeds': len(seeds)})
+        glued.update({'best_seed': best, 'representative_seed': seeds[0], 'n_seeds': len(seeds),
+                      'representative_run': f'runs/{profile}/{exp}/showcase/seed-{seeds[0]:03d}/', 'summary_run': f'runs/{profile}/{exp}/sweep/'})
         glued.update({k: fake_value(exp, 'sweep', k) for k in cited.keys.get((exp, 'sweep'), ()) if k not in glued})
         fig = figures.write(sweep / 'figures', f'{exp}-fake-sweep', alt=f'Fake sweep of {exp}.')
         for stem in sorted(cited.figures.get(exp, ())):

@@ -103,7 +103,13 @@ CAPTION = (
 )
 
 
+# LaTeX columns (tabulary): text ragged right and numbers flush right, never justified, so a
+# wrapped cell keeps its spaces; the site ignores it.
+LATEX_COLUMNS = r'LLRRRR'
+
+
 def myst_table(rows: Sequence[Row], name: str | None = 'tab-headline', caption: str = CAPTION) -> str:
-    """The table as a MyST `{table}` directive (numbered, citable by `name`)."""
+    """The table as a MyST `{table}` directive (numbered, citable by `name`), with its LaTeX column spec."""
     options = f':name: {name}\n' if name else ''
-    return f':::{{table}} {caption}\n{options}:align: center\n\n{markdown(rows)}\n:::\n'
+    return (f'```{{tabularcolumns}} {LATEX_COLUMNS}\n```\n\n'
+            f':::{{table}} {caption}\n{options}:align: center\n\n{markdown(rows)}\n:::\n')

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,27 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 
 from excolor.numbers import E_NOTATION
 
+HYPHEN_MINUS = re.compile(r'(?<![\w.])-(?=\d)')  # a negative number's sign, typed as a hyphen
+
 STATIC = Path(__file__).resolve().parent / 'static'
 PREAMBLE = Path(__file__).resolve().parent.parent / 'latex' / 'preamble.tex'
 PAIR = 'excolor-themed-image'
 LATEX_TABLE_STARTS = (r'\begin{table}', r'\begingroup', r'\begin{longtable}', r'\begin{tabular}')
+
+# Both PDFs: figures may fill more of a text page before LaTeX sends them to a page of their own
+# (and a page of floats starts at the top, not centred), and the reference list's page or section
+# has one heading (ours), not a second "References".
+LAYOUT_PREAMBLE = r'''
+\renewcommand{\topfraction}{0.85}
+\renewcommand{\bottomfraction}{0.6}
+\renewcommand{\textfraction}{0.1}
+\renewcommand{\floatpagefraction}{0.75}
+\setcounter{totalnumber}{4}
+\makeatletter
+\setlength{\@fptop}{0pt}
+\AddToHook{env/sphinxthebibliography/begin}{\let\section\@gobbletwo\let\chapter\@gobbletwo\let\addcontentsline\@gobblethree}
+\makeatother
+'''
 
 
 def dark_variant(uri: str, abs_path: str) -> str | None:
@@ -92,7 +110,8 @@ class PassLatexTablesThrough(SphinxPostTransform):
 
 
 class PastedNumbersAsMaths(SphinxPostTransform):
-    """`7.5e-05` pasted by `{glue:text}` → the maths `7.5 \\times 10^{-5}` (after myst-nb pastes glue, priority 5)."""
+    """`7.5e-05` pasted by `{glue:text}` → the maths `7.5 \\times 10^{-5}`, and `-0.012` → `−0.012` with a
+    true minus sign (after myst-nb pastes glue, priority 5)."""
 
     default_priority = 50
 
@@ -101,18 +120,18 @@ class PastedNumbersAsMaths(SphinxPostTransform):
             if 'pasted-text' not in inline['classes']:
                 continue
             text = inline.astext()
-            if not E_NOTATION.search(text):
+            if not E_NOTATION.search(text) and not HYPHEN_MINUS.search(text):
                 continue
             parts: list[nodes.Node] = []
             last = 0
             for m in E_NOTATION.finditer(text):
                 if m.start() > last:
-                    parts.append(nodes.Text(text[last:m.start()]))
+                    parts.append(nodes.Text(HYPHEN_MINUS.sub('\N{MINUS SIGN}', text[last:m.start()])))
                 latex = rf'{m[1]} \times 10^{{{int(m[2])}}}'
                 parts.append(nodes.math(latex, latex))
                 last = m.end()
             if last < len(text):
-                parts.append(nodes.Text(text[last:]))
+                parts.append(nodes.Text(HYPHEN_MINUS.sub('\N{MINUS SIGN}', text[last:])))
             inline.children = []
             inline += parts
 
@@ -140,7 +159,7 @@ def _add_static(app: Any) -> None:
         app.add_css_file('excolor-book.css')
     if app.builder.format == 'latex':
         elements = app.config.latex_elements
-        elements['preamble'] = elements.get('preamble', '') + '\n' + PREAMBLE.read_text()
+        elements['preamble'] = elements.get('preamble', '') + '\n' + PREAMBLE.read_text() + LAYOUT_PREAMBLE
 
 
 def _register_bibliography_style() -> None:

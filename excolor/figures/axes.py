@@ -6,12 +6,16 @@ same way everywhere.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
 
 from excolor.color import AXIS_NAMES, HUE_NAMES
+from excolor.numbers import power_of_ten
 
 HUES_3 = {'Red': 0.0, 'Green': 1 / 3, 'Blue': 2 / 3}
 HUES_6 = {name.capitalize(): i / 6 for i, name in enumerate(('red', 'yellow', 'green', 'cyan', 'blue', 'magenta'))}
@@ -68,3 +72,25 @@ def set_color_ticks(ax: Axes, which: str, axis: str, coords: np.ndarray, *, cont
     setter = ax.set_xticks if which == 'x' else ax.set_yticks
     setter(locs, labels)
     (ax.set_xlabel if which == 'x' else ax.set_ylabel)(axis_label(axis))
+
+
+_E_OFFSET = re.compile(r'1e([\u2212-]?\d+)')
+
+
+class PowerOffsetFormatter(ScalarFormatter):
+    """Matplotlib's default axis numbers, but the shared factor reads ×10⁻⁴ as in the text, not 1e−4.
+
+    Plain text, not mathtext (`axes.formatter.use_mathtext` typesets every tick label and triples
+    the drawing time)."""
+
+    def get_offset(self) -> str:
+        return _E_OFFSET.sub(lambda m: '×' + power_of_ten(int(m[1].replace('\u2212', '-'))), super().get_offset())
+
+
+def readable_offsets(fig: Figure) -> None:
+    """Give every default-formatted axis of `fig` the ×10⁻ⁿ offset (its other settings kept)."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if type(formatter) is ScalarFormatter:
+                formatter.__class__ = PowerOffsetFormatter  # same state, one method more

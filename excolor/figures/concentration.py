@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from excolor.figures.theme import Theme, accents
+from excolor.figures.theme import PAGE_WIDTH, Theme, accents
 
 JITTER_SEED = 0
 
@@ -23,7 +23,7 @@ def plot_concentration(rows: Sequence[tuple[str, pd.Series, pd.Series]], *, them
     """`rows`: (label, ratios under the intervention, ratios of the same seeds without) per row, top to bottom."""
     palette = accents()
     rng = np.random.default_rng(JITTER_SEED)
-    fig, ax = plt.subplots(figsize=(6.3, 0.42 * len(rows) + 1.0))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.42 * len(rows) + 1.0))
     for i, (_, treated, baseline) in enumerate(rows):
         y = len(rows) - 1 - i
         for values, filled in ((baseline, False), (treated, True)):

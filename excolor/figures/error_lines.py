@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from excolor.color import ColorGrid
 from excolor.figures.axes import HUES_3, HUES_6, axis_label, hue_ticks_for_range, pretty_value
-from excolor.figures.theme import Theme
+from excolor.figures.theme import PAGE_WIDTH, Theme
 
 LINE_WIDTH = 1.4
 
@@ -123,7 +123,7 @@ def plot_error_lines(
     # Widths follow the number of points, but no panel is more than twice as wide as the narrowest,
     # so the saturation and value panels stay readable beside the 240-hue one at 6.3 in.
     narrowest = min(len(v.x) for v in views)
-    fig, axs = plt.subplots(1, len(views), figsize=(6.3, 2.5), width_ratios=[min(len(v.x), 2 * narrowest) for v in views], sharey=True, squeeze=False)
+    fig, axs = plt.subplots(1, len(views), figsize=(PAGE_WIDTH, 2.5), width_ratios=[min(len(v.x), 2 * narrowest) for v in views], sharey=True, squeeze=False)
     for ax, lines in zip(axs[0], views):
         draw_lines(ax, lines, theme)
         format_x(ax, lines)

@@ -22,11 +22,11 @@ from matplotlib.patches import Ellipse
 
 from excolor.color import ColorGrid
 from excolor.figures.cones import Cone, Dims, draw_cones
-from excolor.figures.theme import Theme
+from excolor.figures.theme import PAGE_WIDTH, Theme
 
-PANEL_INCHES = 3.2
-DOT_RADIUS = 4.0  # points
 MAX_COLUMNS = 3
+PANEL_INCHES = PAGE_WIDTH / MAX_COLUMNS
+DOT_RADIUS = 2.6  # points
 
 
 def dims_label(dims: Dims) -> str:

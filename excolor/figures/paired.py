@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from excolor.figures.theme import Theme, accents
+from excolor.figures.theme import PAGE_WIDTH, Theme, accents
 
 
 def plot_paired_seeds(
@@ -26,7 +26,7 @@ def plot_paired_seeds(
 ) -> Figure:
     """One panel per `(metric_a, metric_b)` pair; x = the two variants (`names`), one line per seed."""
     palette = accents()
-    fig, axs = plt.subplots(1, len(pairs), figsize=(6.3, 2.8), squeeze=False)
+    fig, axs = plt.subplots(1, len(pairs), figsize=(PAGE_WIDTH, 2.8), squeeze=False)
     for i, (ax, (a, b)) in enumerate(zip(axs[0], pairs)):
         both = per_seed[[a, b]].dropna()
         for _, row in both.iterrows():

@@ -30,6 +30,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from PIL import Image
 
+from excolor.figures.axes import readable_offsets
 from excolor.figures.theme import DARK, LIGHT, Theme, use_theme
 from excolor.files import atomic_write_bytes
 
@@ -122,6 +123,7 @@ def save_figure(draw: Callable[[Theme], Figure], stem: str | Path, alt: str) -> 
     for theme, path in ((LIGHT, light_path), (DARK, dark_path)):
         with use_theme(theme):
             fig = draw(theme)
+            readable_offsets(fig)
             try:
                 atomic_write_bytes(path, _render(fig, 'png', PNG_DPI))
                 if theme is LIGHT:

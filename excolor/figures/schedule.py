@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from excolor.figures.theme import Theme, accents
+from excolor.figures.theme import PAGE_WIDTH, Theme, accents
 from excolor.schedule import KeyframeSchedule
 
 LR = 'lr'
@@ -35,7 +35,7 @@ def plot_schedule(schedule: KeyframeSchedule, *, theme: Theme) -> Figure:
     """Weights (every track but `lr`) over steps, with `lr` in a smaller panel below."""
     weights = [n for n in schedule.names if n != LR]
     panels = [p for p in (weights, [LR] if LR in schedule.tracks else []) if p]
-    fig, axs = plt.subplots(len(panels), 1, figsize=(6.3, 3), sharex=True, height_ratios=[3, 1][: len(panels)] if len(panels) == 2 else None, squeeze=False)
+    fig, axs = plt.subplots(len(panels), 1, figsize=(PAGE_WIDTH, 3), sharex=True, height_ratios=[3, 1][: len(panels)] if len(panels) == 2 else None, squeeze=False)
     palette = accents()
     for ax, names in zip(axs[:, 0], panels):
         colors = [theme.foreground] if names == [LR] else [palette[i % len(palette)] for i in range(len(names))]

@@ -19,9 +19,10 @@ from matplotlib.figure import Figure
 
 from excolor.color import ColorGrid
 from excolor.figures.axes import axis_label, pretty_value, set_color_ticks
-from excolor.figures.theme import Theme
+from excolor.figures.theme import PAGE_WIDTH, Theme
 
-PATCH_INCHES = 0.25  # side of one cell
+PATCH_INCHES = 0.25  # side of one cell, at most (less when the panels would not fit the page width)
+TICK_INCHES = 0.45  # beside each panel: the value axis's tick labels and label
 MAX_CELLS_PER_ROW = 70  # wrap panels onto more rows beyond this many cells
 INNER = 0.3  # side of the true-colour square, as a fraction of the cell
 
@@ -85,7 +86,8 @@ def plot_color_slices(grid: ColorGrid, title: str, *, theme: Theme, colors: str 
     main, ya, xa = grid.axes
     mc, yc, xc = grid.coords
     n_rows, n_cols = panel_grid(len(mc), len(xc))
-    size = (n_cols * PATCH_INCHES * len(xc), n_rows * (PATCH_INCHES * len(yc) + 1.0))
+    patch = min(PATCH_INCHES, (PAGE_WIDTH - TICK_INCHES * n_cols) / (n_cols * len(xc)))
+    size = (n_cols * (patch * len(xc) + TICK_INCHES), n_rows * (patch * len(yc) + 1.0))
     fig, axs = plt.subplots(n_rows, n_cols, figsize=size, squeeze=False)
     squares = []
     for i, ax in enumerate(axs.ravel()):

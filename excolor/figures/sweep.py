@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from excolor.figures.theme import Theme, accents
+from excolor.figures.theme import PAGE_WIDTH, Theme, accents
 
 MARKERS = ('D', 's', '^', 'v', 'P')
 JITTER_SEED = 0
@@ -40,7 +40,7 @@ def plot_metric_distributions(
         if seed not in per_seed.index:
             raise KeyError(f'highlight {label!r}: seed {seed} is not in the sweep')
     palette = accents()
-    fig, axs = plt.subplots(len(metrics), 1, figsize=(6.3, 0.8 * len(metrics) + 1.0), squeeze=False)
+    fig, axs = plt.subplots(len(metrics), 1, figsize=(PAGE_WIDTH, 0.8 * len(metrics) + 1.0), squeeze=False)
     rng = np.random.default_rng(JITTER_SEED)
     for ax, metric in zip(axs[:, 0], metrics):
         values = per_seed[metric].dropna()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from excolor.figures.theme import Theme, accents
+from excolor.figures.theme import PAGE_WIDTH, Theme, accents
 
 
 def plot_ecdfs(samples: Mapping[str, Mapping[str, pd.Series]], titles: Mapping[str, str], thresholds: Sequence[float], *, theme: Theme, low: float = 0.7) -> Figure:
@@ -19,7 +19,7 @@ def plot_ecdfs(samples: Mapping[str, Mapping[str, pd.Series]], titles: Mapping[s
     far below) are counted in the panel, with the lowest value, instead of squeezing the curves.
     """
     palette = accents()
-    fig, axs = plt.subplots(1, len(samples), figsize=(4.2 * len(samples), 3.4), squeeze=False, sharey=True)
+    fig, axs = plt.subplots(1, len(samples), figsize=(PAGE_WIDTH, 3.4), squeeze=False, sharey=True)
     for ax, (metric, by_label) in zip(axs[0], samples.items()):
         for i, (label, values) in enumerate(by_label.items()):
             x = np.sort(values.to_numpy())
@@ -28,7 +28,7 @@ def plot_ecdfs(samples: Mapping[str, Mapping[str, pd.Series]], titles: Mapping[s
             ax.axvline(t, color=theme.foreground, linestyle=(0, (3, 3)), linewidth=0.8, alpha=0.6)
         below = [f'{label.split(",")[0]}: {int((v < low).sum())} (lowest {v.min():.2f})' for label, v in by_label.items() if (v < low).any()]
         if below:
-            ax.text(0.03, 0.95, f'seeds below {low}:\n' + '\n'.join(below), transform=ax.transAxes, va='top', fontsize='small')
+            ax.text(0.03, 0.95, f'seeds below {low}:\n' + '\n'.join(below), transform=ax.transAxes, va='top')
         ax.set_xlim(low, 1.0)
         ax.set_title(titles[metric])
         ax.set_xlabel('r')

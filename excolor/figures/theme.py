@@ -19,6 +19,9 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 
 STYLES = Path(__file__).resolve().parent.parent / 'styles'
+# Inches: the site's text column and an A4 text block. A figure is drawn at the width it is shown
+# at, so its text keeps the point sizes of the style files (never below ~85 % of the body text).
+PAGE_WIDTH = 6.3
 
 T = TypeVar('T')
 

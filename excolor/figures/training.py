@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from excolor.figures.theme import Theme, accents
+from excolor.figures.theme import PAGE_WIDTH, Theme, accents
 
 TRAIN, VAL = 'train_', 'val_'
 SMOOTHING = 25  # running-median window: 1/SMOOTHING of the logged rows
@@ -37,7 +37,7 @@ def plot_training_curves(log: pd.DataFrame, *, theme: Theme) -> Figure:
     train = [c[len(TRAIN) :] for c in log.columns if c.startswith(TRAIN)]
     val = [c[len(VAL) :] for c in log.columns if c.startswith(VAL)]
     colors = term_colors(list(dict.fromkeys(train + val)), theme)
-    fig, ax = plt.subplots(figsize=(6.3, 3.2))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.2))
     for term in train:
         rows = log[TRAIN + term].notna()
         steps, values = log.loc[rows, 'step'], positive(log.loc[rows, TRAIN + term])

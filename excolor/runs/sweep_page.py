@@ -37,6 +37,10 @@ class SweepPage:
         atomic_write_text(self.out / 'tables' / f'{experiment}-sweep-per-seed.csv', self.per_seed.to_csv())
         for name, value in aggregate.glue_values(self.summary).items():
             glue(name, value, display=False)
+        # Where the book's figures of this experiment were drawn, for captions that must say so in print too
+        showcase = layout.showcase_dir(profile, experiment, self.summary['representative_seed'])
+        glue('representative_run', f'runs/{showcase.relative_to(layout.runs_dir).as_posix()}/', display=False)
+        glue('summary_run', f'runs/{layout.sweep_dir(profile, experiment).relative_to(layout.runs_dir).as_posix()}/', display=False)
         self.published = aggregate.published_values(PUBLISHED, experiment)
         shown = aggregate.headline_metrics(self.per_seed)
         shown += [m for m in self.published if m in self.per_seed.columns and m not in shown][: max(0, MAX_SHOWN - len(shown))]
