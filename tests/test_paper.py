@@ -128,4 +128,5 @@ def test_make_paper_gives_a_short_article_and_the_book_pdf_prints_no_reprs(tmp_p
     for pdf in (paper, book):
         text = subprocess.run(['pdftotext', str(pdf), '-'], capture_output=True, text=True).stdout
         assert ' at 0x' not in text and 'Styler' not in text, pdf.name
-    assert 'Summary over seeds' in text or 'summary over seeds' in text
+    for exp in ('ex-2.2', 'ex-2.3', 'ex-2.9', 'ex-2.9.1', 'ex-2.10'):  # each sweep page's LaTeX table
+        assert f'{exp}: fake summary over seeds.' in text, exp

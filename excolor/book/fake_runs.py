@@ -174,6 +174,21 @@ def write_table(folder: Path, name: str) -> nbformat.NotebookNode:
     return new_output('display_data', data={'text/html': html, 'text/plain': 'colour  MSE\nred     0.3'})
 
 
+def summary_output(experiment: str, per_seed: list[dict[str, float]]) -> nbformat.NotebookNode:
+    """The sweep page's summary table made as the real one is (HTML and LaTeX), over the fake max MSEs."""
+    import pandas as pd
+
+    from excolor import metric_labels
+    from excolor.tables import style_summary, summary_latex, summary_table, table_text
+
+    df = pd.DataFrame(per_seed)
+    table = summary_table(df[[c for c in df.columns if c.endswith('_max_mse')]])
+    labels = metric_labels.labels(table.index)
+    latex = summary_latex(table, caption=f'{experiment}: fake summary over seeds.', label=f'tab:{experiment}-fake-summary', labels=labels)
+    return new_output('display_data', data={'text/html': style_summary(table, labels).to_html(), 'text/latex': latex,
+                                            'text/plain': table_text(table, labels)})
+
+
 def _notebook(title: str, parameters: dict[str, Any], glued: dict[str, Any], figure: nbformat.NotebookNode, tables: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
     nb = new_notebook()
     nb.metadata = {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}, 'language_info': {'name': 'python'}}
@@ -236,6 +251,7 @@ def write_fake_runs(
         for stem in sorted(cited.figures.get(exp, ())):
             figures.write(sweep / 'figures', stem, alt=f'Fake figure {stem}.')
         tables = [write_table(sweep / 'tables', f'{exp}-fake-sweep')] + [write_table(sweep / 'tables', t) for t in sorted(cited.tables.get(exp, ()))]
+        tables.append(summary_output(exp, per_seed))
         nb = _notebook(f'{exp}: summary over seeds (fake)', {'experiment': exp, 'profile': profile}, glued, fig, tables)
         atomic_write_text(sweep / 'sweep.ipynb', nbformat.writes(nb))
         atomic_write_json(sweep / 'summary.json', {'metrics': stats, 'best_seed': best, 'representative_seed': seeds[0], 'seeds': seeds, 'experiment': exp, 'profile': profile})

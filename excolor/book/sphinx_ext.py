@@ -47,7 +47,7 @@ LAYOUT_PREAMBLE = r'''
 \setcounter{totalnumber}{4}
 \makeatletter
 \setlength{\@fptop}{0pt}
-\AddToHook{env/sphinxthebibliography/begin}{\let\section\@gobbletwo\let\chapter\@gobbletwo\let\addcontentsline\@gobblethree}
+\AddToHook{env/sphinxthebibliography/begin}{\let\section\@gobbletwo\let\chapter\@gobbletwo\let\addcontentsline\@gobblethree\raggedright}
 \makeatother
 '''
 
@@ -157,9 +157,13 @@ def _add_static(app: Any) -> None:
     if app.builder.format == 'html':
         app.config.html_static_path.append(str(STATIC))
         app.add_css_file('excolor-book.css')
-    if app.builder.format == 'latex':
-        elements = app.config.latex_elements
-        elements['preamble'] = elements.get('preamble', '') + '\n' + PREAMBLE.read_text() + LAYOUT_PREAMBLE
+
+
+def _add_latex_preamble(app: Any, config: Any) -> None:
+    """Before any builder starts: the LaTeX builder copies `latex_elements` when it is made, so
+    `builder-inited` would be too late."""
+    elements = config.latex_elements
+    elements['preamble'] = elements.get('preamble', '') + '\n' + PREAMBLE.read_text() + LAYOUT_PREAMBLE
 
 
 def _register_bibliography_style() -> None:
@@ -171,6 +175,7 @@ def _register_bibliography_style() -> None:
 
 
 def setup(app: Any) -> dict[str, Any]:
+    app.connect('config-inited', _add_latex_preamble)
     app.connect('builder-inited', _add_static)
     app.connect('doctree-read', pair_dark_images, priority=400)  # before Sphinx collects images (500)
     app.connect('html-page-context', dedupe_scripts, priority=900)
