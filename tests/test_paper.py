@@ -57,7 +57,7 @@ def test_concentration_divides_the_error_near_red_by_the_rest():
 def test_headline_table_is_numbered_with_maths_and_no_keys():
     per_seed = pd.DataFrame([fake_metrics('ex-2.10', s) for s in range(3)])
     text = myst_table(rows_for('ex-2.10', per_seed, {'with_unitarity_ablated_max_mse': 0.36}))
-    assert ':name: tab-headline' in text and 'Ablation (with unitarity)' in text and '[$0.36$]' in text
+    assert ':name: tab-headline' in text and 'Ablation (with unitarity)' in text and '$[0.36]$' in text
     assert not re.search(r'\de-\d', text) and not SNAKE.search(text.split('\n', 3)[-1])
 
 

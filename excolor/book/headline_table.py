@@ -46,7 +46,7 @@ def published_cell(value: float | None, statistic: str) -> str:
     if value is None:
         return ''
     text = f'{value:.3f}' if statistic == 'r' else as_latex(value, 2)
-    return f' [${text}$]'
+    return f' $[{text}]$'  # brackets inside the maths: a line never breaks after "["
 
 
 def rows_for(experiment: str, per_seed: pd.DataFrame, published: Mapping[str, float]) -> list[Row]:
