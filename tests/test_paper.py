@@ -46,6 +46,15 @@ def test_paired_comparison_of_the_same_seeds():
     assert result.p_value == pytest.approx(2 ** (1 - 5))  # the smallest exact two-sided p with 5 pairs
 
 
+def test_the_single_seed_claim_is_judged_by_the_interval():
+    from excolor.book.statistics_page import claim_verdict
+
+    a = pd.Series([0.90, 0.92, 0.95, 0.91, 0.93])
+    assert claim_verdict(paired_comparison(a, a + 0.05)) == 'holds over seeds'  # higher without unitarity
+    assert claim_verdict(paired_comparison(a, a - 0.05)) == 'is reversed over seeds'
+    assert claim_verdict(paired_comparison(a, a + pd.Series([0.02, -0.02, 0.01, -0.01, 0.0]))) == 'is not established over seeds'
+
+
 def test_concentration_divides_the_error_near_red_by_the_rest():
     per_seed = pd.DataFrame([fake_metrics('ex-2.9.1', s) for s in range(3)])
     ratios = concentration(per_seed, 'ablated')

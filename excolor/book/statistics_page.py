@@ -38,6 +38,14 @@ def glue_key(experiment: str) -> str:
     return experiment.replace('-', '').replace('.', '')
 
 
+def claim_verdict(result: PairedComparison) -> str:
+    """What the paired seeds say of Ex 2.10's single-seed claim that ablation is more specific
+    without unitarity (r with − r without < 0): a phrase the paper pastes after "the claim"."""
+    if result.ci_low <= 0 <= result.ci_high:
+        return 'is not established over seeds'
+    return 'holds over seeds' if result.ci_high < 0 else 'is reversed over seeds'
+
+
 class StatisticsPage:
     """Every experiment's seeds, pooled across experiments."""
 
@@ -71,11 +79,15 @@ class StatisticsPage:
     # ── Ex 2.10: with against without unitarity ──
 
     def paired(self, statistic: str = 'ablated_r') -> PairedComparison:
-        """With − without unitarity, seed by seed, for one statistic; glued as `ex210_<statistic>_<field>`."""
+        """With − without unitarity, seed by seed, for one statistic; glued as `ex210_<statistic>_<field>`,
+        and for r also the verdict on the original's single-seed claim (`ex210_ablated_r_claim`)."""
         df = self.per_seed[PAIRED_EXPERIMENT]
         a, b = (df[f'{v}_{statistic}'] for v in PAIRED)
         result = paired_comparison(a, b)
-        self.glue(result.as_glue(f'{glue_key(PAIRED_EXPERIMENT)}_{statistic}'))
+        prefix = f'{glue_key(PAIRED_EXPERIMENT)}_{statistic}'
+        self.glue(result.as_glue(prefix))
+        if statistic == 'ablated_r':
+            self.glue({f'{prefix}_claim': claim_verdict(result)})
         return result
 
     def paired_summary(self, result: PairedComparison, what: str) -> Markdown:
