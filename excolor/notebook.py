@@ -38,6 +38,15 @@ def output_folder(out_dir: str, by_hand: Path) -> Path:
     return out
 
 
+def keyframe_cell(x: float) -> str:
+    """A schedule value for the keyframe table: blank where the column has no keyframe, powers of ten as maths."""
+    from excolor.numbers import as_latex, split
+
+    if pd.isna(x):
+        return ''
+    return f'${as_latex(x, 3)}$' if split(x, 3)[1] is not None else split(x, 3)[0]
+
+
 class RunPage:
     """One experiment notebook executed for one seed, writing into its run folder."""
 
@@ -55,8 +64,9 @@ class RunPage:
         lines += ['| regularizer | term | layer | labels | phases |', '|---|---|---|---|---|']
         for r in e.regularizers:
             lines.append(f"| `{r.name}` | {r.term} | `{r.layer}` | {', '.join(r.labels) if r.labels else 'all samples'} | {', '.join(r.phases)} |")
-        keys = pd.DataFrame(e.schedule.keyframes()).set_index('STEP')
-        lines += ['', f'Schedule `{e.training.schedule}` ({e.schedule.length} steps), keyframes:', '', keys.to_markdown(floatfmt='.3g')]
+        keys = pd.DataFrame(e.schedule.keyframes()).set_index('STEP').map(keyframe_cell)
+        lines += ['', f'Schedule `{e.training.schedule}` ({e.schedule.length} steps), keyframes (a blank: that column has no keyframe at that step):',
+                  '', keys.to_markdown(stralign='right')]
         return Markdown('\n'.join(lines))
 
     def run(self, progress: bool | None = None) -> ExperimentRun:

@@ -146,12 +146,17 @@ def shared_error_limit(variant: VariantRun, names: list[str]) -> tuple[float, fl
 
 def headline(run: ExperimentRun) -> Markdown:
     """Per variant and condition: max and median error, and the error-vs-similarity correlation."""
+    from excolor.evaluation import metric_key
+    from excolor.metric_labels import CONDITIONS, VARIANTS
     from excolor.numbers import as_latex
 
-    rows = ['| model | condition | max MSE | median MSE | r (MSE vs sim^p) |', '|---|---|---:|---:|---:|']
+    several = len(run.variants) > 1  # else the one model needs no column
+    rows = ['| Model ' * several + '| Condition | Max MSE | Median MSE | r (MSE vs sim$^p$) |', '|---' * several + '|---|---:|---:|---:|']
     for v in run.variants.values():
         for c in v.evaluation.conditions.values():
             k = c.correlation
             corr = f'${k.r:+.3f}$ ($p = {k.power:g}$)' if k else ''
-            rows.append(f'| {v.name} | {c.name} | ${as_latex(c.max_mse, 2)}$ | ${as_latex(c.median_mse, 2)}$ | {corr} |')
+            model = f'| {VARIANTS.get(metric_key(v.name), v.name)} ' * several
+            condition = CONDITIONS.get(metric_key(c.name), c.name)
+            rows.append(f'{model}| {condition} | ${as_latex(c.max_mse, 2)}$ | ${as_latex(c.median_mse, 2)}$ | {corr} |')
     return Markdown('\n'.join(rows))

@@ -224,6 +224,7 @@ def test_provenance_reads_the_runner_format(fake_runs):
 def test_markdown_helpers():
     assert table(['a', 'b'], [[1, 'x|y']]) == '| a | b |\n|---|---|\n| 1 | x\\|y |'
     assert [num(None), num(float('nan')), num(100.0), num(0.0001234), num(7)] == ['–', '–', '100', '0.000123', '7']
+    assert [num(9.4e-05, 2), num(-0.0032, 2), num(-3.0)] == [r'$9.4 \times 10^{-5}$', '\u22120.0032', '\u22123']  # never 9.4e-05
 
 
 def test_fakes_provide_what_pages_cite(tmp_path):

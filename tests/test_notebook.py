@@ -18,3 +18,25 @@ def test_a_notebook_refuses_to_write_into_a_published_run(tmp_path, params_dir):
     with pytest.raises(PublishedRunError, match=rf'^{published} holds a run the sweep published \(provenance.json\); a notebook never writes into one'):
         RunPage('ex-2.9.1', 'quick', 0, out_dir=str(published), params_dir=str(params_dir), figures=False)
     assert sorted(p.name for p in published.iterdir()) == ['provenance.json']
+
+
+def test_the_run_description_shows_keyframes_as_a_reader_would(tmp_path, monkeypatch, params_dir):
+    monkeypatch.setenv('EXCOLOR_RUNS', str(tmp_path))
+    text = RunPage('ex-2.10', 'quick', 0, params_dir=str(params_dir), figures=False).describe().data
+    assert r'$1 \times 10^{-8}$' in text  # the first learning rate, never 1e-08
+    assert 'nan' not in text and 'e-0' not in text
+
+
+def test_a_runs_headline_table_uses_readers_labels():
+    from types import SimpleNamespace as N
+
+    from excolor.report import headline
+
+    def evaluation():
+        r = N(r=0.9, power=3)
+        return N(conditions={'ablated': N(name='ablated', max_mse=0.3, median_mse=7.5e-5, correlation=r)})
+
+    two = headline(N(variants={v: N(name=v, evaluation=evaluation()) for v in ('with-unitarity', 'without-unitarity')})).data
+    assert '| with unitarity | ablation | $0.3$ | $7.5 \\times 10^{-5}$ | $+0.900$ ($p = 3$) |' in two
+    one = headline(N(variants={'main': N(name='main', evaluation=evaluation())})).data
+    assert one.startswith('| Condition |') and 'main' not in one

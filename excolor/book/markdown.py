@@ -6,14 +6,18 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from excolor.numbers import MINUS, as_latex, split
+
 
 def num(x: float | None, digits: int = 3) -> str:
-    """A number for a table: `digits` significant figures, an en dash for missing or NaN."""
+    """A number for a table: `digits` significant figures, a true minus sign, a power of ten as maths
+    (`$7.5 \\times 10^{-5}$`, never `7.5e-05`), an en dash for missing or NaN."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return '–'
     if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) >= 1):
-        return f'{int(x)}'
-    return f'{x:.{digits}g}'
+        return f'{int(x)}'.replace('-', MINUS)
+    mantissa, exponent = split(x, digits)
+    return mantissa.replace('-', MINUS) if exponent is None else f'${as_latex(x, digits)}$'
 
 
 def cell(value: Any) -> str:

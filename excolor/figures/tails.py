@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from excolor.figures.theme import PAGE_WIDTH, Theme, accents
+from excolor.numbers import MINUS
 
 
 def plot_ecdfs(samples: Mapping[str, Mapping[str, pd.Series]], titles: Mapping[str, str], thresholds: Sequence[float], *, theme: Theme, low: float = 0.7) -> Figure:
@@ -26,7 +27,7 @@ def plot_ecdfs(samples: Mapping[str, Mapping[str, pd.Series]], titles: Mapping[s
             ax.step(x, np.arange(1, len(x) + 1) / len(x), where='post', color=palette[i + 1], linewidth=1.6, label=f'{label} (n = {len(x)})')
         for t in thresholds:
             ax.axvline(t, color=theme.foreground, linestyle=(0, (3, 3)), linewidth=0.8, alpha=0.6)
-        below = [f'{label.split(",")[0]}: {int((v < low).sum())} (lowest {v.min():.2f})' for label, v in by_label.items() if (v < low).any()]
+        below = [f'{label.split(",")[0]}: {int((v < low).sum())} (lowest {v.min():.2f})'.replace('-', MINUS) for label, v in by_label.items() if (v < low).any()]
         if below:
             ax.text(0.03, 0.95, f'seeds below {low}:\n' + '\n'.join(below), transform=ax.transAxes, va='top')
         ax.set_xlim(low, 1.0)
