@@ -107,11 +107,14 @@ def test_pasted_e_notation_becomes_maths():
     document = new_document('test', get_default_settings(Parser))
     para = nodes.paragraph()
     para += nodes.inline('7.5e-05', '7.5e-05', classes=['pasted-text'])
+    para += nodes.inline('-0.012', '-0.012', classes=['pasted-text'])
+    para += nodes.inline('runs/full/ex-2.2/seed-008/', 'runs/full/ex-2.2/seed-008/', classes=['pasted-text'])
     document += para
     transform = PastedNumbersAsMaths(document)
     transform.run()
     maths = list(document.findall(nodes.math))
     assert [m.astext() for m in maths] == [r'7.5 \times 10^{-5}']
+    assert para.astext().endswith('\u22120.012runs/full/ex-2.2/seed-008/')  # a path's hyphens stay
 
 
 @pytest.mark.skipif(not all(map(__import__('shutil').which, ('latexmk', 'xelatex', 'pdfinfo', 'pdftotext'))), reason='needs TeX Live and poppler-utils')

@@ -8,9 +8,10 @@
 - Dark figures in dark mode get no light backdrop (`static/excolor-book.css`).
 - A table output (`excolor.tables.Table`) reaches LaTeX as its `text/latex` form, which myst-nb
   would typeset as an equation; a `text/latex` output that is a table environment is passed through
-  as raw LaTeX instead, and the preamble its tables need (`excolor/latex/preamble.tex`) is added.
+  as raw LaTeX instead, and the preamble its tables need (`excolor/latex/preamble.tex`) is added,
+  with float placement that keeps figures near their text (`LAYOUT_PREAMBLE`).
 - Numbers pasted by `{glue:text}` in e-notation (`7.5e-05`, from a `:.2g` format) become maths,
-  7.5 × 10⁻⁵, in HTML (MathJax) and LaTeX alike.
+  7.5 × 10⁻⁵, in HTML (MathJax) and LaTeX alike; a negative one gets a true minus sign.
 - References: a pybtex style `excolor` (author–year, as `unsrt` but with a `@software` entry type).
 - sphinx-thebe 0.3.1 registers its inline configuration script (`const THEBE_JS_URL = …`) in a
   way Sphinx 7.4 does not see as a duplicate, so every page declared the constant twice and the
