@@ -4,8 +4,9 @@ The recordings (`fixtures/fidelity/`, from `shared/reference/fidelity/`) hold ev
 label, validation batch and loader seed of ex-2.9.1 seeds 0 and 47, the initial and final
 weights and the loss at every step, as upstream's DataLoader workers and Lightning made them.
 `book/data/upstream-ex-2.9.1-torch2.13-per-seed.csv` holds upstream's r for seeds 0–99 on
-this torch. For ex-2.2–2.10 there is no recording; their weighted-sampler pipeline is checked
-against torch's own DataLoader, with worker processes, running the recipe.
+this torch, and `book/data/upstream-seed0-torch2.13.csv` the errors ex-2.3, 2.9 and 2.10 print
+when their notebooks are re-run here (`tools/upstream-rerun/`). The weighted-sampler pipeline of
+ex-2.2–2.10 is also checked against torch's own DataLoader, with worker processes, running the recipe.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tests.conftest import PARAMS, ROOT
 
 RECORDINGS = ROOT / 'tests' / 'fixtures' / 'fidelity'
 PER_SEED = ROOT / 'book' / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv'
+SEED0 = ROOT / 'book' / 'data' / 'upstream-seed0-torch2.13.csv'
 
 
 def recording(seed: int) -> dict[str, np.ndarray]:
@@ -75,6 +77,16 @@ def test_ablation_and_suppression_r_are_upstreams_for_seeds_0_to_4():
         metrics = run_experiment(PARAMS / 'ex-2.9.1.yaml', seed, progress=False).metrics()
         assert metrics['ablated_r'] == pytest.approx(float(upstream[seed]['ablated_r']), abs=1e-6), seed
         assert metrics['suppression_r'] == pytest.approx(float(upstream[seed]['suppression_r']), abs=1e-6), seed
+
+
+@pytest.mark.parametrize('experiment', ['ex-2.3', 'ex-2.9', 'ex-2.10'])
+def test_seed_0_errors_are_upstreams_rerun_here(experiment):
+    from excolor.reproduction import load_reruns
+
+    upstream = load_reruns(SEED0)[experiment][0]
+    metrics = run_experiment(PARAMS / f'{experiment}.yaml', 0, progress=False).metrics()
+    for key, value in upstream.items():  # upstream measures in float32, we in float64
+        assert metrics[key] == pytest.approx(value, rel=1e-5), key
 
 
 def test_fast_numerics_draw_the_same_stream_and_stay_close():

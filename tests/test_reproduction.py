@@ -9,6 +9,7 @@ from excolor.reproduction import (
     judge,
     load_published,
     load_rerun,
+    load_reruns,
     measured_drift,
     rows_for,
     significant_digits,
@@ -20,6 +21,7 @@ from tests.conftest import ROOT
 
 PUBLISHED = ROOT / 'book' / 'data' / 'published.yaml'
 RERUN = ROOT / 'book' / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv'
+SEED0 = ROOT / 'book' / 'data' / 'upstream-seed0-torch2.13.csv'
 
 
 def test_printed_digits_are_the_literal_significant_digits():
@@ -62,6 +64,22 @@ def test_best_seed_and_rerun_column():
     single = {'experiment': 'e', 'metric': 'ablated_r', 'quantity': 'r', 'value': 0.921529, 'seed': 0}
     (row,) = rows_for(single, {0: {'ablated_r': 0.9215024776}}, {0: {'ablated_r': 0.9215024759}}, {'ablated_r': 0.01})
     assert row.verdict == DRIFT and row.matches_rerun and row.difference == pytest.approx(-2.65e-5, abs=1e-7)
+
+
+def test_one_rerun_number_never_sets_its_own_drift():
+    pub = load_published(PUBLISHED)
+    reruns = {'ex-2.9.1': load_rerun(RERUN)} | load_reruns(SEED0)
+    assert set(measured_drift(pub['values'], reruns)) == {'ablated_r', 'suppression_r'}  # the MSEs were re-run for seed 0 only
+    assert reruns['ex-2.3'][0]['sigmoid_no_intervention_max_mse'] == pytest.approx(0.0026037541683763266)
+    assert {e for e in reruns} == {'ex-2.9.1', 'ex-2.3', 'ex-2.9', 'ex-2.10'}
+
+
+def test_an_error_matches_its_rerun_to_float32_precision():
+    entry = {'experiment': 'e', 'metric': 'linear_no_intervention_median_mse', 'quantity': 'median', 'value': 1.6e-05, 'seed': 0}
+    (row,) = rows_for(entry, {0: {entry['metric']: 1.6244722174000223e-05}}, {0: {entry['metric']: 1.6244615835603327e-05}})
+    assert row.matches_rerun and row.verdict == IDENTICAL
+    (row,) = rows_for(entry, {0: {entry['metric']: 1.63e-05}}, {0: {entry['metric']: 1.6244615835603327e-05}})
+    assert not row.matches_rerun  # 0.3 % off: another run, however close in absolute terms
 
 
 def test_the_published_data_loads_and_every_entry_gets_rows():

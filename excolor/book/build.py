@@ -18,6 +18,7 @@ from excolor.book.layout import (
     MATHJAX,
     PUBLISHED,
     UPSTREAM_RERUN,
+    UPSTREAM_SEED0,
     WIDE_PROFILES,
     REPORT_TEMPLATES,
     REPORTS,
@@ -68,7 +69,7 @@ def build_book(
         log(f'[book] {require_fresh_runs(profile, experiments, runs_dir)}')
         log(f'[book] {require_fresh_runs(wide, ["ex-2.9.1"], runs_dir)}')
     parameters = {'profile': profile, 'runs_dir': str(runs_dir), 'published': str(root / PUBLISHED), 'upstream_rerun': str(root / UPSTREAM_RERUN),
-                  'wide_profile': wide}
+                  'upstream_seed0': str(root / UPSTREAM_SEED0), 'wide_profile': wide}
     with staged(root / GENERATED) as stage:
         step('assemble', lambda: assemble(runs_dir / profile, experiments, stage))
         step('reports', lambda: execute_reports(root / REPORT_TEMPLATES, stage / 'report', REPORTS, parameters))

@@ -14,6 +14,7 @@ GENERATED = Path('book') / '_runs'  # relative to a book root
 REPORT_TEMPLATES = Path('book') / 'report'
 PUBLISHED = Path('book') / 'data' / 'published.yaml'
 UPSTREAM_RERUN = Path('book') / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv'  # the original code re-run on this torch
+UPSTREAM_SEED0 = Path('book') / 'data' / 'upstream-seed0-torch2.13.csv'  # ... and its other notebooks, seed 0 (tools/upstream-rerun)
 MATHJAX = Path('_vendor') / 'mathjax'
 BENCH = Path('_build') / 'bench.json'
 REPORTS = ('reproduction', 'reproducibility', 'statistics', 'wide')

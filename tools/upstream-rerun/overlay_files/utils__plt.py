@@ -1,0 +1,2 @@
+"""Stub: plotting themes (plotting only)."""
+class Theme: pass

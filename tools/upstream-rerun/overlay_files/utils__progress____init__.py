@@ -1,0 +1,1 @@
+"""Stub: progress display package (display only); only .lightning is used by the notebooks."""
