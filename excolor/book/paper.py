@@ -35,6 +35,9 @@ LATEX_ELEMENTS = {
     'printindex': '',
     'sphinxsetup': 'hmargin={2.5cm,2.5cm}, vmargin={2.5cm,2.5cm}',
     'extrapackages': r'\usepackage[section]{placeins}',  # a float never drifts into the next section
+    # The reference list follows our "References" section: no second heading or contents line of its own.
+    'preamble': r'\makeatletter\AddToHook{env/sphinxthebibliography/begin}'
+                r'{\let\section\@gobbletwo\let\addcontentsline\@gobblethree\raggedright}\makeatother',
 }
 
 

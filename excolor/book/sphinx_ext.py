@@ -37,9 +37,8 @@ PREAMBLE = Path(__file__).resolve().parent.parent / 'latex' / 'preamble.tex'
 PAIR = 'excolor-themed-image'
 LATEX_TABLE_STARTS = (r'\begin{table}', r'\begingroup', r'\begin{longtable}', r'\begin{tabular}')
 
-# Both PDFs: figures may fill more of a text page before LaTeX sends them to a page of their own
-# (and a page of floats starts at the top, not centred), and the reference list's page or section
-# has one heading (ours), not a second "References".
+# Both PDFs: figures may fill more of a text page before LaTeX sends them to a page of their own,
+# and a page of floats starts at the top, not centred.
 LAYOUT_PREAMBLE = r'''
 \renewcommand{\topfraction}{0.85}
 \renewcommand{\bottomfraction}{0.6}
@@ -48,7 +47,6 @@ LAYOUT_PREAMBLE = r'''
 \setcounter{totalnumber}{4}
 \makeatletter
 \setlength{\@fptop}{0pt}
-\AddToHook{env/sphinxthebibliography/begin}{\let\section\@gobbletwo\let\chapter\@gobbletwo\let\addcontentsline\@gobblethree\raggedright}
 \makeatother
 '''
 
