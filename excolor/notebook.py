@@ -21,6 +21,7 @@ from IPython.display import HTML, Markdown
 from excolor.config import Experiment, load_experiment
 from excolor.experiment import ExperimentRun, params_path, run_experiment, save_trained
 from excolor.files import atomic_write_json
+from excolor.numbers import as_markdown
 from excolor.runs.layout import PROVENANCE, Layout
 
 
@@ -36,15 +37,6 @@ def output_folder(out_dir: str, by_hand: Path) -> Path:
                                 f'Leave out_dir empty (a by-hand run goes to {by_hand}) or re-run it with `python -m excolor.runs`')
     out.mkdir(parents=True, exist_ok=True)
     return out
-
-
-def keyframe_cell(x: float) -> str:
-    """A schedule value for the keyframe table: blank where the column has no keyframe, powers of ten as maths."""
-    from excolor.numbers import as_latex, split
-
-    if pd.isna(x):
-        return ''
-    return f'${as_latex(x, 3)}$' if split(x, 3)[1] is not None else split(x, 3)[0]
 
 
 class RunPage:
@@ -64,7 +56,7 @@ class RunPage:
         lines += ['| regularizer | term | layer | labels | phases |', '|---|---|---|---|---|']
         for r in e.regularizers:
             lines.append(f"| `{r.name}` | {r.term} | `{r.layer}` | {', '.join(r.labels) if r.labels else 'all samples'} | {', '.join(r.phases)} |")
-        keys = pd.DataFrame(e.schedule.keyframes()).set_index('STEP').map(keyframe_cell)
+        keys = pd.DataFrame(e.schedule.keyframes()).set_index('STEP').map(lambda x: '' if pd.isna(x) else as_markdown(x))
         lines += ['', f'Schedule `{e.training.schedule}` ({e.schedule.length} steps), keyframes (a blank: that column has no keyframe at that step):',
                   '', keys.to_markdown(stralign='right')]
         return Markdown('\n'.join(lines))

@@ -58,6 +58,18 @@ def as_latex(x: float, digits: int = 3) -> str:
     return m if e is None else rf'{m} \times 10^{{{e}}}'
 
 
+def as_markdown(x: float | None, digits: int = 3) -> str:
+    """A number in a Markdown table (HTML via MathJax, and LaTeX): `digits` significant figures, a
+    true minus sign, a power of ten as maths (`$7.5 \\times 10^{-5}$`); an integer as itself; an en
+    dash for missing or NaN."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return '–'
+    if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) >= 1):
+        return f'{int(x)}'.replace('-', MINUS)
+    m, e = split(x, digits)
+    return _mantissa(m) if e is None else f'${as_latex(x, digits)}$'
+
+
 def latex_from_e_notation(text: str) -> str:
     """`7.5e-05` → `7.5 \\times 10^{-5}` (for a number that was already formatted elsewhere)."""
     m = E_NOTATION.fullmatch(text.strip())

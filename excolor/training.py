@@ -173,7 +173,9 @@ def train(
 
     `numerics` overrides the params' `training.numerics`: `exact` trains here, `fast` in the
     stacked trainer (`excolor.batched`) with one seed. `threads=1` is fastest for these tiny
-    models (and what the sweep runner uses); `None` leaves torch's setting alone.
+    models, and it is what keeps a run the same on any machine: for ex-2.9 and 2.10 two threads
+    round the bottleneck layer's weight gradient differently from the first step
+    (`tools/upstream-rerun/README.md`). `None` leaves torch's setting alone.
     `progress=None` shows a bar only on an interactive terminal. `log_csv` also writes the
     training log there (the log is always in the result).
     """

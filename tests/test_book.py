@@ -23,7 +23,8 @@ from excolor.book.assemble import (
 from excolor.book.build import record_bench
 from excolor.book.fake_runs import cited_by_pages, write_fake_runs
 from excolor.book.layout import book_sources, experiments_in_toc, toc_files
-from excolor.book.markdown import num, table
+from excolor.book.markdown import table
+from excolor.numbers import as_markdown as num
 from excolor.book.mathjax import vendor_mathjax
 from excolor.book.notebooks import hide_parameter_cells, retitle, title
 from excolor.book.preflight import RunsNotReady, require_fresh_runs

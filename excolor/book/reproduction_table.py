@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from excolor.book.markdown import num, table
+from excolor.book.markdown import table
+from excolor.numbers import as_markdown
 from excolor.reproduction import Row, tally
 
 
 def _value(x: float | None, digits: int = 6) -> str:
-    return num(x, digits)
+    return as_markdown(x, digits)
 
 
 def row(r: Row, with_rerun: bool) -> list[Any]:
@@ -23,7 +24,7 @@ def row(r: Row, with_rerun: bool) -> list[Any]:
     if with_rerun:
         same = {True: 'yes', False: 'no', None: '–'}[r.matches_rerun]
         cells += [_value(r.rerun), same]
-    cells += [num(r.difference, 2), r.verdict]
+    cells += [as_markdown(r.difference, 2), r.verdict]
     return cells
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
-from excolor.book.markdown import num, table
+from excolor.book.markdown import table
+from excolor.numbers import as_markdown
 from excolor.figures import save_figure
 from excolor.figures.tails import plot_ecdfs
 from excolor.runs.aggregate import load_metrics
@@ -51,15 +52,15 @@ class TailsPage:
                 for t in THRESHOLDS:
                     key = tail_key(metric, name, t)
                     v = self.values
-                    cells.append(f'{v[f"{key}_k"]} ({num(100 * v[key], 2)} %; {num(100 * v[f"{key}_low"], 2)}–{num(100 * v[f"{key}_high"], 2)} %)')
+                    cells.append(f'{v[f"{key}_k"]} ({as_markdown(100 * v[key], 2)} %; {as_markdown(100 * v[f"{key}_low"], 2)}–{as_markdown(100 * v[f"{key}_high"], 2)} %)')
                 rows.append(cells)
         header = ['metric', 'numerics', 'seeds', *(f'seeds with r < {t} (95 % CI)' for t in THRESHOLDS)]
         return Markdown(table(header, rows))
 
     def tests_table(self) -> Markdown:
         v = self.values
-        rows = [[title, num(v[f'{m}_ks'], 3), num(v[f'{m}_ks_p'], 2), num(v[f'{m}_mw_p'], 2), v[f'{m}_paired_n'],
-                 f'{num(v[f"{m}_paired_mean"], 2)} ± {num(v[f"{m}_paired_sd"], 2)}', num(v[f'{m}_paired_max_abs'], 2), num(v[f'{m}_paired_r'], 3)]
+        rows = [[title, as_markdown(v[f'{m}_ks'], 3), as_markdown(v[f'{m}_ks_p'], 2), as_markdown(v[f'{m}_mw_p'], 2), v[f'{m}_paired_n'],
+                 f'{as_markdown(v[f"{m}_paired_mean"], 2)} ± {as_markdown(v[f"{m}_paired_sd"], 2)}', as_markdown(v[f'{m}_paired_max_abs'], 2), as_markdown(v[f'{m}_paired_r'], 3)]
                 for m, title in METRICS.items()]
         header = ['metric', 'KS D', 'KS p', 'Mann–Whitney p', 'shared seeds', 'fast − exact (mean ± sd)', 'largest |fast − exact|', 'r(fast, exact)']
         return Markdown(table(header, rows))
