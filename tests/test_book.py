@@ -289,3 +289,33 @@ def test_the_refusal_names_the_runs_folder_it_read(monkeypatch, tmp_path):
         require_fresh_runs('quick', ['ex-2.2'], tmp_path / 'my runs')
     assert str(e.value).splitlines()[0] == (
         f"1 run(s) missing or stale for profile 'quick'; run `python -m excolor.runs --profile quick --runs-dir '{tmp_path}/my runs'` first:")
+
+
+def test_reports_run_side_by_side_each_in_its_own_folder(monkeypatch, tmp_path):
+    """The kernel's folder is its own, never this process's: no thread may move the process elsewhere
+    (papermill's file handler re-enters the current folder around each read and write: harmless)."""
+    import os
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from excolor.book.reports import execute_reports
+
+    here, chdir = os.getcwd(), os.chdir
+
+    def refuse(path):
+        if os.path.realpath(path) != os.path.realpath(here):
+            raise AssertionError(f'os.chdir({path!r}) while reports run')
+        chdir(path)
+
+    templates = tmp_path / 'templates'
+    templates.mkdir()
+    for name in ('a', 'b'):
+        nb = new_notebook(cells=[new_code_cell('tag = ""', metadata={'tags': ['parameters']}),
+                                 new_code_cell("from pathlib import Path\nPath('where.txt').write_text(tag)")])
+        nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}
+        nbformat.write(nb, templates / f'{name}.ipynb')
+    monkeypatch.setattr(os, 'chdir', refuse)
+    execute_reports(templates, tmp_path / 'out', ('a', 'b'), {'tag': 'written'})
+    assert (tmp_path / 'out' / 'where.txt').read_text() == 'written'
+    assert not (Path.cwd() / 'where.txt').exists()

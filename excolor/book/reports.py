@@ -16,11 +16,16 @@ from excolor.files import atomic_write_text
 
 
 def execute_report(template: Path, out: Path, parameters: dict[str, object]) -> Path:
-    """Execute one template with papermill (kernel `python3`, cwd = its output folder)."""
+    """Execute one template with papermill (kernel `python3`, started in its output folder).
+
+    The kernel's folder is given to nbclient (`resources`), not as papermill's `cwd`: that one
+    changes this whole process's directory, so two reports started together could swap folders and
+    write their figures into the wrong one (or into the repository)."""
     import papermill
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(str(template), str(out), parameters=parameters, kernel_name='python3', cwd=str(out.parent), progress_bar=False)
+    papermill.execute_notebook(str(template), str(out), parameters=parameters, kernel_name='python3', progress_bar=False,
+                               resources={'metadata': {'path': str(out.parent.resolve())}})
     atomic_write_text(out, nbformat.writes(hide_parameter_cells(nbformat.read(out, as_version=4))))
     return out
 
