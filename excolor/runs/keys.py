@@ -74,6 +74,15 @@ def summary_code_hash(root: Path = LIBRARY) -> str:
     return digest({name: file_hash(root / name) for name in SUMMARY_CODE})
 
 
+def code_parts(kind: str) -> dict[str, Any]:
+    """The key parts that come from this process's code and packages, for a job of `kind`
+    (`seed` or `summary`): the planner computes them, and the runner again to see if they moved."""
+    parts: dict[str, Any] = {'library': library_hash(), 'packages': package_versions()}
+    if kind == 'summary':
+        parts['code'] = summary_code_hash()
+    return parts
+
+
 def library_hash(root: Path = LIBRARY) -> str:
     """Every source and data file of the package that can change a result (Python, styles, LaTeX templates), by path and content."""
     h = hashlib.sha256()

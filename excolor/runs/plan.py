@@ -151,15 +151,14 @@ def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout
         exps = {name: exp for name, exp in exps.items() if profile in exp.seeds} or exps
     for exp in exps.values():
         exp.seeds_for(profile)  # an unknown profile is a ConfigError, before any work
-    env = {'library': keys.library_hash(), 'packages': keys.package_versions()}
+    env = {kind: keys.code_parts(kind) for kind in ('seed', 'summary')}
     summary_template = keys.template_hash(layout.summary_template) if layout.summary_template.exists() else 'missing'
     published = keys.file_hash(PUBLISHED)
-    summary_code = keys.summary_code_hash()
     plan = Plan(profile, layout)
     for name, exp in exps.items():
         stacked = exp.is_stacked(profile)
         template = layout.stacked_template if stacked else layout.template(name)
-        common = {'experiment': name, 'profile': profile, 'params': keys.params_hash(exp), 'template': keys.template_hash(template), **env}
+        common = {'experiment': name, 'profile': profile, 'params': keys.params_hash(exp), 'template': keys.template_hash(template), **env['seed']}
         runs = []
         notes = tuple(schedule_columns.notes(exp))
         for seeds in exp.chunks(profile):
@@ -172,7 +171,7 @@ def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout
                 params = {'experiment': name, 'profile': profile, 'seed': seeds[0], 'params_dir': str(layout.params_dir), 'figures': False}
                 folder = layout.run_dir(profile, name, seeds[0])
             runs.append(Job('seed', name, profile, seeds[0], str(template), str(folder), params, keys.run_key(parts), parts, notes))
-        parts = {'kind': 'summary', 'experiment': name, 'profile': profile, 'template': summary_template, **env, 'code': summary_code,
+        parts = {'kind': 'summary', 'experiment': name, 'profile': profile, 'template': summary_template, **env['summary'],
                  'published': published, 'runs': {str(j.seed): j.key for j in runs}}
         params = {'experiment': name, 'profile': profile, 'runs_dir': str(layout.runs_dir), 'seeds': exp.seeds_for(profile)}
         summary = Job('summary', name, profile, None, str(layout.summary_template), str(layout.sweep_dir(profile, name)), params,

@@ -207,11 +207,8 @@ def _finish_notebook(path: Path, tmp: Path, folder: Path) -> None:
 
 
 def _actual_parts(job: Job) -> dict[str, Any]:
-    """The job's key parts, with the library and packages as this process sees them."""
-    actual = {**job.parts, 'library': keys.library_hash(), 'packages': keys.package_versions()}
-    if 'code' in job.parts:  # a summary
-        actual['code'] = keys.summary_code_hash()
-    return actual
+    """The job's key parts, with the code and packages as this process sees them."""
+    return {**job.parts, **keys.code_parts(job.kind)}
 
 
 def _clean(text: str) -> str:
