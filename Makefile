@@ -36,9 +36,17 @@ WIDE_full  := wide
 WIDE_quick := wide-quick
 WIDE       := $(WIDE_$(PROFILE))
 
+# ... and a drift companion: a sample of seeds re-run in the floating-point environments this machine
+# offers besides the pinned one (excolor.floating_point), to measure how far rounding alone moves a number.
+DRIFT_full  := drift
+DRIFT_quick := drift-quick
+DRIFT       := $(DRIFT_$(PROFILE))
+DRIFT_ENVIRONMENTS := native mkl-compatible
+
 runs: install
 	$(PY) -m excolor.runs --profile $(PROFILE)
 	$(if $(WIDE),$(PY) -m excolor.runs --profile $(WIDE))
+	$(if $(DRIFT),$(foreach env,$(DRIFT_ENVIRONMENTS),$(PY) -m excolor.runs --no-summary --profile $(DRIFT)@$(env) &&) true)
 
 status: install
 	$(PY) -m excolor.runs status --profile $(PROFILE)

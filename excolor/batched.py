@@ -24,6 +24,7 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
+from excolor import floating_point
 from excolor.adam import FlatAdam
 from excolor.components import prepare, schedule_tables, torch_threads
 from excolor.config import TrainConfig
@@ -256,6 +257,7 @@ def train_stacked(config: TrainConfig, seeds: list[int], *, threads: int | None 
     """Train one model per seed, all at once, in fast numerics; each seed as `train(config, seed, numerics='fast')` would."""
     t0 = time.perf_counter()
     dev = torch.device(device) if device else pick_device()
+    floating_point.require(dev.type)
     with small_tensor_kernels(threads):
         prepared = [prepare(config, seed) for seed in seeds]
         regs = prepared[0][1]

@@ -17,6 +17,7 @@ import torch
 from scipy import stats
 from torch import nn
 
+from excolor import floating_point
 from excolor.color import ColorGrid, named_colors, similarity_to
 from excolor.config import ConditionSpec, EvaluationSpec, RepelSpec, SuppressSpec, SurgerySpec
 from excolor.interventions import BezierMapper, BoundedFalloff, LinearMapper, Repulsion, Suppression, intervene
@@ -175,6 +176,7 @@ def metric_key(text: str) -> str:
 
 def evaluate(model: nn.Module, spec: EvaluationSpec, variant: str = 'main') -> Evaluation:
     """Every condition that applies to `variant`, on every grid of the spec."""
+    floating_point.require()
     grids = {'loss': spec.loss_grid.build(), 'slice': spec.slice_grid.build(), 'latent': spec.latent_grid.build()}
     named_rgb = np.array([rgb for _, _, rgb in named_colors()])
     out = Evaluation(variant, score=spec.score)

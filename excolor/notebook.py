@@ -18,11 +18,12 @@ from typing import Any, Callable
 import pandas as pd
 from IPython.display import HTML, Markdown
 
+from excolor import floating_point
 from excolor.config import Experiment, load_experiment
 from excolor.experiment import ExperimentRun, params_path, run_experiment, save_trained
 from excolor.files import atomic_write_json
 from excolor.numbers import as_markdown
-from excolor.runs.layout import PROVENANCE, Layout
+from excolor.runs.layout import FLOATING_POINT, PROVENANCE, Layout
 
 
 class PublishedRunError(RuntimeError):
@@ -68,6 +69,7 @@ class RunPage:
         metrics = result.metrics()
         save_trained(result, self.out)
         atomic_write_json(self.out / 'metrics.json', metrics)
+        atomic_write_json(self.out / FLOATING_POINT, floating_point.state().as_dict())
         for v in result.variants.values():
             v.training.save_log(self.out / 'logs' / f'{v.name}.csv')
         glue_all(metrics)

@@ -5,12 +5,10 @@ Our runs replay the earlier codebase's random draws and floating-point operation
 with *our run of seed s*, and a statistic over seeds with the same statistic over the same seeds:
 
 - **identical**: ours, rounded to the printed significant digits, is the printed number;
-- **within numeric drift**: |ours − printed| ≤ the drift the earlier codebase itself shows when
-  re-run on this machine: the largest |re-run − printed| over the seeds both exist for
-  (`measured_drift`), counted only for a metric re-run on several printed seeds (Ex 2.9.1's r,
-  `book/data/upstream-ex-2.9.1-torch2.13-per-seed.csv`: the same random draws, rounded by another
-  machine's floating point), so that no number is judged by its own re-run;
-- **differs**: anything else (and any metric whose drift was never measured, unless identical).
+- **within numeric drift**: |ours − printed| ≤ how far floating point alone moves that metric,
+  as the build measured it on the building machine: the same seeds re-run in the other
+  floating-point environments this machine offers (`excolor.drift.tolerances`);
+- **differs**: anything else (and any metric whose drift was not measured, unless identical).
 
 A seed our profile did not run gives **not run**. The mean over seeds is also judged by
 Welch's two-standard-error rule, which does not need the seeds to match. Pure functions of
@@ -36,22 +34,10 @@ DIFFERS = 'differs'
 NOT_RUN = 'not run'
 VERDICTS = (IDENTICAL, DRIFT, DIFFERS, NOT_RUN)
 
-RERUN_MATCH = 1e-6  # ours vs upstream re-run on this torch: same weights, evaluation sums may reorder
+RERUN_MATCH = 1e-6  # ours vs upstream re-run in the same environment: same weights, evaluation sums may reorder
 # ... relative, for any number: upstream measured its errors in float32 (`F.mse_loss`), we in float64
 RERUN_MATCH_RELATIVE = 1e-5
-MIN_DRIFT_SEEDS = 2  # a drift measured on one number would only restate that number's own difference
 STATISTICS = ('mean', 'sd', 'min', 'max')
-
-
-def measured_drift(values: list[Mapping[str, Any]], rerun: Mapping[str, Mapping[int, Mapping[str, float]]]) -> dict[str, float]:
-    """Per metric, the largest |upstream re-run − printed| over the single-seed numbers both exist for,
-    where there are at least `MIN_DRIFT_SEEDS` of them."""
-    seen: dict[str, list[float]] = {}
-    for e in values:
-        again = rerun.get(e['experiment'], {}).get(int(e.get('seed', -1)), {}).get(e['metric'])
-        if 'value' in e and again is not None:
-            seen.setdefault(e['metric'], []).append(abs(again - float(e['value'])))
-    return {metric: max(d) for metric, d in seen.items() if len(d) >= MIN_DRIFT_SEEDS}
 
 
 def significant_digits(value: float) -> int:
@@ -114,7 +100,7 @@ class Row:
 
 
 def rows_for(entry: Mapping[str, Any], ours: Mapping[int, Mapping[str, float]], rerun: Mapping[int, Mapping[str, float]], drift: Mapping[str, float] | None = None) -> list[Row]:
-    """The rows of one published entry: a single seed's value, a best seed, or statistics over seeds."""
+    """The rows of one published entry (a single seed's value, a best seed, or statistics over seeds); `drift` per metric."""
     exp, metric, quantity = entry['experiment'], entry['metric'], entry['quantity']
     if 'best_seed' in entry:
         printed = int(entry['best_seed'])
@@ -149,10 +135,12 @@ def _best(per_seed: Mapping[int, Mapping[str, float]], metric: str) -> int | Non
     return max(scored, key=scored.get) if scored else None
 
 
-def compare_all(values: list[Mapping[str, Any]], ours: Mapping[str, Mapping[int, Mapping[str, float]]], rerun: Mapping[str, Mapping[int, Mapping[str, float]]]) -> list[Row]:
-    """Every published entry's rows; `ours[experiment][seed]` and `rerun[experiment][seed]` are metric dicts."""
-    drift = measured_drift(values, rerun)
-    return [row for e in values for row in rows_for(e, ours.get(e['experiment'], {}), rerun.get(e['experiment'], {}), drift)]
+def compare_all(values: list[Mapping[str, Any]], ours: Mapping[str, Mapping[int, Mapping[str, float]]], rerun: Mapping[str, Mapping[int, Mapping[str, float]]],
+                drift: Mapping[str, Mapping[str, float]] | None = None) -> list[Row]:
+    """Every published entry's rows; `ours[experiment][seed]` and `rerun[experiment][seed]` are metric dicts,
+    `drift[experiment][metric]` the build's measured numeric drift (`excolor.drift.tolerances`)."""
+    drift = drift or {}
+    return [row for e in values for row in rows_for(e, ours.get(e['experiment'], {}), rerun.get(e['experiment'], {}), drift.get(e['experiment'], {}))]
 
 
 def tally(rows: list[Row], experiment: str | None = None) -> dict[str, int]:

@@ -14,6 +14,7 @@ import torch
 from scipy import stats
 from torch import nn
 
+from excolor import floating_point
 from excolor.batched import StackedAutoencoder
 from excolor.color import similarity_to
 from excolor.config import ConditionSpec, EvaluationSpec, SurgerySpec
@@ -35,6 +36,7 @@ def latent_edit(spec: ConditionSpec) -> nn.Module | None:
 @torch.inference_mode()
 def stacked_correlations(models: list[nn.Module], spec: EvaluationSpec, variant: str = 'main', prefix: str = '') -> list[dict[str, float]]:
     """Per seed: `<condition>_r`, `_r2`, `_p`, `_power`, `_abs` for every correlated condition, and `score`."""
+    floating_point.require()
     rgb = spec.latent_grid.build().flat('color')
     x = torch.as_tensor(rgb, dtype=torch.float32)
     sim = similarity_to(rgb, spec.anchor_hsv)

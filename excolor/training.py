@@ -34,6 +34,7 @@ from torch import Tensor, nn
 from excolor.components import prepare, schedule_tables, torch_threads
 from excolor.config import Numerics, TrainConfig
 from excolor.data import Batch, Batches
+from excolor import floating_point
 from excolor.files import atomic_write_text
 from excolor.loop import CHUNK, MemoryLogger, StepChunks, pick_device, quiet_lightning
 from excolor.loss import ExactLoss
@@ -196,6 +197,7 @@ def train(
 def _train_exact(config: TrainConfig, seed: int, show: bool, threads: int | None, device: str | None) -> TrainingResult:
     t0 = time.perf_counter()
     dev = torch.device(device) if device else pick_device()
+    floating_point.require(dev.type)
     with torch_threads(threads):
         model, regs, stream = prepare(config, seed)
         batches = stream.batches

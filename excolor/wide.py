@@ -14,13 +14,14 @@ import time
 import pandas as pd
 from IPython.display import Markdown
 
+from excolor import floating_point
 from excolor.batched import train_stacked
 from excolor.config import Experiment, load_experiment
 from excolor.evaluation import metric_key
 from excolor.experiment import params_path
 from excolor.files import atomic_write_json
 from excolor.notebook import output_folder
-from excolor.runs.layout import Layout
+from excolor.runs.layout import FLOATING_POINT, Layout
 from excolor.stacked_evaluation import stacked_correlations
 
 
@@ -52,6 +53,7 @@ class ChunkPage:
         """Train and evaluate the chunk; save `metrics.json`; one row per seed."""
         self.metrics = run_chunk(self.experiment, self.seeds)
         atomic_write_json(self.out / 'metrics.json', {'seeds': {str(s): m for s, m in self.metrics.items()}})
+        atomic_write_json(self.out / FLOATING_POINT, floating_point.state().as_dict())
         return pd.DataFrame.from_dict(self.metrics, orient='index').set_index('seed')
 
     def describe(self) -> Markdown:

@@ -21,6 +21,7 @@ from excolor.evaluation import ConditionResult, error_correlation
 from excolor.figures import Cone, FigureFiles, Theme, cones_for, save_figure
 from excolor.figures.axes import hue_ticks_on_grid, pretty_value
 from excolor.figures.cones import cone_outline
+from excolor.figures.drift import plot_drift
 from excolor.figures.error_lines import nearest_hues, plot_error_lines
 from excolor.figures.latents import plot_latent_projections
 from excolor.figures.saving import figure_paths
@@ -73,6 +74,8 @@ LOG = pd.DataFrame(
     }
 )
 
+MOVES = pd.DataFrame({'native': [0.0, 3e-7, 2e-4, 0.03], 'mkl-compatible': [1e-6, 0.0, 0.0, 5e-3]}, index=pd.Index(range(4), name='seed'))
+
 PER_SEED = pd.DataFrame({'ablated_r': np.linspace(0.8, 0.98, 12), 'suppression_r': np.linspace(0.86, 0.99, 12)}, index=pd.Index(range(12), name='seed'))
 
 
@@ -87,6 +90,7 @@ def kinds(c: ConditionResult) -> dict:
         'schedule': lambda t: plot_schedule(SCHEDULE, theme=t),
         'training': lambda t: plot_training_curves(LOG, theme=t),
         'sweep': lambda t: plot_metric_distributions(PER_SEED, ['ablated_r', 'suppression_r'], theme=t, published={'ablated_r': 0.931}, highlight={'best': 11, 'representative': 4}),
+        'drift': lambda t: plot_drift(MOVES, theme=t, label='ablation r', threshold=0.01),
     }
 
 
@@ -109,7 +113,7 @@ def unreadable_text(fig) -> list[str]:
     return [f'{t.get_text()!r} {t.get_color()}' for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and contrast(t.get_color(), bg) < 4.5]
 
 
-KINDS = ['slices', 'error-lines', 'latents', 'stacked', 'similarity', 'schedule', 'training', 'sweep']
+KINDS = ['slices', 'error-lines', 'latents', 'stacked', 'similarity', 'schedule', 'training', 'sweep', 'drift']
 
 
 def test_every_kind_is_tested(condition):

@@ -10,7 +10,6 @@ from excolor.reproduction import (
     load_published,
     load_rerun,
     load_reruns,
-    measured_drift,
     rows_for,
     significant_digits,
     statistic,
@@ -20,8 +19,8 @@ from excolor.reproduction import (
 from tests.conftest import ROOT
 
 PUBLISHED = ROOT / 'book' / 'data' / 'published.yaml'
-RERUN = ROOT / 'book' / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv'
-SEED0 = ROOT / 'book' / 'data' / 'upstream-seed0-torch2.13.csv'
+RERUN = ROOT / 'book' / 'data' / 'upstream-ex-2.9.1-pinned-per-seed.csv'
+SEED0 = ROOT / 'book' / 'data' / 'upstream-seed0-pinned.csv'
 
 
 def test_printed_digits_are_the_literal_significant_digits():
@@ -34,14 +33,19 @@ def test_identical_at_the_printed_digits():
     assert judge(0.921529, 0.9215294, 'ablated_r') == IDENTICAL
 
 
-def test_r_within_the_measured_drift():
-    pub = load_published(PUBLISHED)
-    drift = measured_drift(pub['values'], {'ex-2.9.1': load_rerun(RERUN)})
-    assert drift == {'ablated_r': pytest.approx(0.009351, abs=1e-6), 'suppression_r': pytest.approx(0.010354, abs=1e-6)}  # seed 95
+def test_within_the_drift_the_build_measured():
+    drift = {'ablated_r': 0.009351}
     assert judge(0.905823, 0.896823, 'ablated_r', drift) == DRIFT
     assert judge(0.905823, 0.8958, 'ablated_r', drift) == DIFFERS
-    assert judge(0.014, 0.0149, 'no_intervention_max_mse', drift) == DIFFERS  # no drift measured for MSE
+    assert judge(0.014, 0.0149, 'no_intervention_max_mse', drift) == DIFFERS  # no drift measured for this metric
     assert judge(0.9, None, 'ablated_r', drift) == NOT_RUN
+
+
+def test_drift_is_looked_up_per_experiment():
+    entry = {'experiment': 'ex-2.9', 'metric': 'ablated_max_mse', 'quantity': 'max', 'value': 0.26, 'seed': 0}
+    ours = {'ex-2.9': {0: {'ablated_max_mse': 0.268}}}
+    assert [r.verdict for r in compare_all([entry], ours, {}, {'ex-2.9': {'ablated_max_mse': 0.01}})] == [DRIFT]
+    assert [r.verdict for r in compare_all([entry], ours, {}, {'ex-2.10': {'ablated_max_mse': 0.01}})] == [DIFFERS]
 
 
 def test_statistics_over_the_same_seeds_and_welch():
@@ -66,12 +70,10 @@ def test_best_seed_and_rerun_column():
     assert row.verdict == DRIFT and row.matches_rerun and row.difference == pytest.approx(-2.65e-5, abs=1e-7)
 
 
-def test_one_rerun_number_never_sets_its_own_drift():
-    pub = load_published(PUBLISHED)
+def test_the_reruns_load():
     reruns = {'ex-2.9.1': load_rerun(RERUN)} | load_reruns(SEED0)
-    assert set(measured_drift(pub['values'], reruns)) == {'ablated_r', 'suppression_r'}  # the MSEs were re-run for seed 0 only
-    assert reruns['ex-2.3'][0]['sigmoid_no_intervention_max_mse'] == pytest.approx(0.0026037541683763266)
-    assert {e for e in reruns} == {'ex-2.9.1', 'ex-2.3', 'ex-2.9', 'ex-2.10'}
+    assert {e for e in reruns} == {'ex-2.9.1', 'ex-2.2', 'ex-2.3', 'ex-2.9', 'ex-2.10'}
+    assert all(0 in per_seed for per_seed in reruns.values())
 
 
 def test_an_error_matches_its_rerun_to_float32_precision():
@@ -85,7 +87,7 @@ def test_an_error_matches_its_rerun_to_float32_precision():
 def test_the_published_data_loads_and_every_entry_gets_rows():
     pub = load_published(PUBLISHED)
     rerun = {'ex-2.9.1': load_rerun(RERUN)}
-    assert len(rerun['ex-2.9.1']) == 100 and rerun['ex-2.9.1'][0]['ablated_r'] == pytest.approx(0.921502, abs=1e-6)
+    assert sorted(rerun['ex-2.9.1']) == list(range(100))
     rows = compare_all(pub['values'], {}, rerun)
     assert tally(rows)[NOT_RUN] == len(rows)  # no runs, no verdicts
     assert {r.experiment for r in rows} == set(pub['notebooks'])

@@ -19,6 +19,8 @@ from excolor.book.layout import (
     PUBLISHED,
     UPSTREAM_RERUN,
     UPSTREAM_SEED0,
+    DRIFT_ENVIRONMENTS,
+    DRIFT_PROFILES,
     WIDE_PROFILES,
     REPORT_TEMPLATES,
     REPORTS,
@@ -65,11 +67,14 @@ def build_book(
         return result
 
     wide = WIDE_PROFILES.get(profile, profile)
+    drift = DRIFT_PROFILES.get(profile, profile)
     if check:
         log(f'[book] {require_fresh_runs(profile, experiments, runs_dir)}')
         log(f'[book] {require_fresh_runs(wide, ["ex-2.9.1"], runs_dir)}')
+        for environment in DRIFT_ENVIRONMENTS:
+            log(f'[book] {require_fresh_runs(f"{drift}@{environment}", experiments, runs_dir, summaries=False)}')
     parameters = {'profile': profile, 'runs_dir': str(runs_dir), 'published': str(root / PUBLISHED), 'upstream_rerun': str(root / UPSTREAM_RERUN),
-                  'upstream_seed0': str(root / UPSTREAM_SEED0), 'wide_profile': wide}
+                  'upstream_seed0': str(root / UPSTREAM_SEED0), 'wide_profile': wide, 'drift_profile': drift}
     with staged(root / GENERATED) as stage:
         step('assemble', lambda: assemble(runs_dir / profile, experiments, stage))
         step('reports', lambda: execute_reports(root / REPORT_TEMPLATES, stage / 'report', REPORTS, parameters))

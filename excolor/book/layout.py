@@ -13,13 +13,16 @@ RUNS_DIR = Path(os.environ.get('EXCOLOR_RUNS') or ROOT / 'runs').absolute()  # a
 GENERATED = Path('book') / '_runs'  # relative to a book root
 REPORT_TEMPLATES = Path('book') / 'report'
 PUBLISHED = Path('book') / 'data' / 'published.yaml'
-UPSTREAM_RERUN = Path('book') / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv'  # the original code re-run on this torch
-UPSTREAM_SEED0 = Path('book') / 'data' / 'upstream-seed0-torch2.13.csv'  # ... and its other notebooks, seed 0 (tools/upstream-rerun)
+UPSTREAM_RERUN = Path('book') / 'data' / 'upstream-ex-2.9.1-pinned-per-seed.csv'  # the original code re-run in the pinned environment
+UPSTREAM_SEED0 = Path('book') / 'data' / 'upstream-seed0-pinned.csv'  # ... and its other notebooks, seed 0 (tools/upstream-rerun)
 MATHJAX = Path('_vendor') / 'mathjax'
 BENCH = Path('_build') / 'bench.json'
 REPORTS = ('reproduction', 'reproducibility', 'statistics', 'wide')
 # Each book profile's stacked companion: ex-2.9.1's seeds trained together in fast numerics (book/report/wide.ipynb).
 WIDE_PROFILES = {'full': 'wide', 'quick': 'wide-quick'}
+# ... and its drift companion: a sample of seeds re-run in other floating-point environments (excolor.drift; the Makefile's DRIFT_ENVIRONMENTS)
+DRIFT_PROFILES = {'full': 'drift', 'quick': 'drift-quick'}
+DRIFT_ENVIRONMENTS = ('native', 'mkl-compatible')
 
 _RUN_PAGE = re.compile(r'^book/_runs/(?P<experiment>[^/]+)/(?:representative|sweep)(?:\.ipynb)?$')
 

@@ -23,14 +23,14 @@ def runner_available() -> bool:
     return importlib.util.find_spec('excolor.runs') is not None
 
 
-def problems(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR) -> list[str] | None:
+def problems(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR, summaries: bool = True) -> list[str] | None:
     """Readable problems from `excolor.runs.check` (empty: all fresh), or None if there is no runner."""
     if not runner_available():
         return None
     check = importlib.import_module('excolor.runs').check
     if inspect.ismodule(check):  # once `excolor.runs.check` is imported, the package attribute is that module
         check = check.check
-    kwargs = {}
+    kwargs: dict = {} if summaries else {'summaries': False}
     params = inspect.signature(check).parameters
     if 'runs_dir' in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         kwargs['runs_dir'] = runs_dir
@@ -39,14 +39,14 @@ def problems(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR) ->
     return [str(p) for p in check(profile, experiments, **kwargs)]
 
 
-def require_fresh_runs(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR) -> str:
+def require_fresh_runs(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR, summaries: bool = True) -> str:
     """Raise `RunsNotReady` listing every missing or stale run; otherwise say what was checked."""
-    found = problems(profile, experiments, runs_dir)
+    found = problems(profile, experiments, runs_dir, summaries)
     if found is None:
         return 'excolor.runs is not installed: not checking for stale runs (only that the files exist)'
     if found:
         if Path(runs_dir).resolve() == RUNS_DIR.resolve():
-            hint = f'run `python -m excolor.runs --profile {profile}` (or `make runs PROFILE={profile}`) first'
+            hint = f'run `python -m excolor.runs --profile {profile}{"" if summaries else " --no-summary"}` (or `make runs`) first'
         else:  # the same folder the book reads, or the hint fills another one
             hint = f'run `{shlex.join(["python", "-m", "excolor.runs", "--profile", profile, "--runs-dir", str(runs_dir)])}` first'
         raise RunsNotReady(f'{len(found)} run(s) missing or stale for profile {profile!r}; {hint}:\n  ' + '\n  '.join(found))

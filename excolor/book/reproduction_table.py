@@ -1,7 +1,7 @@
 """The reproduction report's tables: each printed number, our run of the same seed beside it, and the verdict.
 
 One table per experiment, under a line citing the seed notebook the numbers were printed in.
-Where upstream's own re-run on this torch is recorded (ex-2.9.1), it is a column of its own,
+Where the original code's re-run in the pinned environment is recorded, it is a column of its own,
 with whether our run equals it.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+import pandas as pd
 
 from excolor.book.markdown import table
 from excolor.numbers import as_markdown
@@ -37,8 +39,16 @@ def comparison_tables(rows: list[Row], published: Mapping[str, Any]) -> str:
             continue
         with_rerun = any(r.rerun is not None for r in mine)
         header = ['quantity', 'seeds', 'printed', 'ours']
-        header += ['upstream re-run, torch 2.13', 'ours = re-run'] if with_rerun else []
+        header += ['upstream re-run, pinned', 'ours = re-run'] if with_rerun else []
         header += ['ours − printed', 'verdict']
         counts = ', '.join(f'{n} {v}' for v, n in tally(mine).items() if n)
         blocks.append(f'**{exp}**, printed in [{notebook}]({published["repository"]}): {counts}.\n\n' + table(header, [row(r, with_rerun) for r in mine]))
     return '\n\n'.join(blocks)
+
+
+def drift_table_markdown(drift: pd.DataFrame) -> str:
+    """Markdown: per experiment and metric, how far floating point alone moved it (`ReproductionPage.drift_table`)."""
+    if drift.empty:
+        return '*This build ran no drift runs.*'
+    rows = [[r.experiment, f'`{r.metric}`', r.seeds, r.unmoved, as_markdown(r.largest, 2), as_markdown(r.median, 2)] for r in drift.itertuples()]
+    return table(['experiment', 'metric', 'seeds', 'unmoved', 'largest move', 'median move'], rows)

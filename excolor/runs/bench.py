@@ -53,9 +53,9 @@ def seconds_per_run(engine: str, repeats: int, folder: Path, **engine_kwargs: An
 def overhead(repeats: int = 3) -> dict[str, Any]:
     """Cold papermill (a new kernel per run) against the warm engine (kernel started once, reset per run)."""
     from excolor.runs.kernels import POOL, PRELOAD, WARM
-    from excolor.runs.task import one_thread
+    from excolor.runs.task import kernel_environment
 
-    with one_thread(), tempfile.TemporaryDirectory() as tmp:  # single-threaded kernels, as in a sweep
+    with kernel_environment(), tempfile.TemporaryDirectory() as tmp:  # single-threaded kernels, as in a sweep
         cold = seconds_per_run('nbclient', repeats, Path(tmp))
         t0 = time.perf_counter()
         POOL.release(POOL.acquire('python3', PRELOAD, WARM), healthy=True)

@@ -24,6 +24,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+from excolor import floating_point
 from excolor.runs import kernelside
 from excolor.runs.keys import package_versions
 
@@ -37,6 +38,8 @@ HISTORY = ['--HistoryManager.hist_file=:memory:']  # what nbclient passes to the
 SETUP_TIMEOUT = 600.0
 # A kernel inherits these at start; one started with other values is not the kernel a run asked for.
 THREAD_VARS = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS')
+# ... and its floating-point environment (excolor.floating_point), fixed when torch loads.
+START_VARS = (*THREAD_VARS, floating_point.SWITCH, *floating_point.VARIABLES)
 RSS_LIMIT = 4 * 2**30  # a kernel grown past this (leaks add up over a hundred runs) is replaced
 
 log = logging.getLogger(__name__)
@@ -145,7 +148,7 @@ async def _stop(km: AsyncKernelManager) -> None:
 
 
 def pool_key(kernel_name: str, preload: tuple[str, ...], warm: tuple[str, ...]) -> tuple:
-    return kernel_name, tuple(preload), tuple(warm), tuple(os.environ.get(v) for v in THREAD_VARS)
+    return kernel_name, tuple(preload), tuple(warm), tuple(os.environ.get(v) for v in START_VARS)
 
 
 class KernelPool:

@@ -22,6 +22,7 @@ PROFILES = ('quick', 'full')  # every experiment has these; a params file may ad
 NOTEBOOK = 'notebook.ipynb'
 PROVENANCE = 'provenance.json'
 METRICS = 'metrics.json'
+FLOATING_POINT = 'floating-point.json'  # the kernel's floating-point environment (excolor.floating_point.State)
 ERROR = 'error.txt'
 SWEEP = 'sweep'
 SHOWCASE = 'showcase'  # the seeds the book shows, re-run with figures

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from excolor import schedule_columns
+from excolor import floating_point, schedule_columns
 from excolor.config import ConfigError, Experiment, load_experiment
 from excolor.runs import keys
 from excolor.runs.layout import ERROR, PROVENANCE, PUBLISHED, SUMMARY, Layout, experiment_ids
@@ -36,6 +36,7 @@ class Job:
     key: str
     parts: dict[str, Any]
     notes: tuple[str, ...] = ()  # what the params ask for that changes the science quietly (schedule_columns.notes)
+    environment: str = floating_point.PINNED  # the kernel's floating-point environment (excolor.floating_point)
 
     @property
     def name(self) -> str:
@@ -63,7 +64,7 @@ class ExperimentPlan:
         Empty until the summary exists, and for a stacked profile (its seeds train together in
         fast numerics; the book's exact runs are the ones it shows).
         """
-        if self.experiment.is_stacked(self.summary.profile):
+        if self.experiment.is_stacked(split_profile(self.summary.profile)[0]):
             return []
         try:
             summary = json.loads((Path(self.summary.folder) / SUMMARY).read_text())
@@ -76,7 +77,8 @@ class ExperimentPlan:
                 parts = {**run.parts, 'kind': 'showcase', 'trained': run.key}
                 folder = str(self.layout.showcase_dir(run.profile, run.experiment, run.seed))
                 params = {**run.parameters, 'figures': True, 'trained': run.folder}  # evaluates the seed run's models: no retraining
-                out.append(Job('showcase', run.experiment, run.profile, run.seed, run.template, folder, params, keys.run_key(parts), parts, run.notes))
+                out.append(Job('showcase', run.experiment, run.profile, run.seed, run.template, folder, params, keys.run_key(parts), parts, run.notes,
+                               run.environment))
         return out
 
 
@@ -143,25 +145,40 @@ def load_experiments(layout: Layout, names: list[str] | None = None) -> dict[str
     return loaded
 
 
+def split_profile(profile: str) -> tuple[str, str]:
+    """`drift@native` -> (`drift`, `native`): the seeds' profile, and the floating-point environment (default: pinned).
+
+    A run in another environment than the pinned one measures how far floating point alone
+    moves a result; its folder says so (`runs/drift@native/...`), and so does its key.
+    """
+    seeds, _, environment = profile.partition('@')
+    environment = environment or floating_point.PINNED
+    if environment not in floating_point.ENVIRONMENTS:
+        raise ConfigError(f'--profile {profile}: no floating-point environment {environment!r} (have {", ".join(floating_point.ENVIRONMENTS)})')
+    return seeds, environment
+
+
 def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout | None = None) -> Plan:
-    """Load every experiment, then list its runs for `profile` and its summary, each with a cache key."""
+    """Load every experiment, then list its runs for `profile` (`<seeds>[@<environment>]`) and its summary, each with a cache key."""
     layout = layout or Layout.make()
+    seeds_profile, environment = split_profile(profile)
     exps = load_experiments(layout, experiments)
     if experiments is None:  # every experiment that has the profile (full and quick: all of them)
-        exps = {name: exp for name, exp in exps.items() if profile in exp.seeds} or exps
+        exps = {name: exp for name, exp in exps.items() if seeds_profile in exp.seeds} or exps
     for exp in exps.values():
-        exp.seeds_for(profile)  # an unknown profile is a ConfigError, before any work
+        exp.seeds_for(seeds_profile)  # an unknown profile is a ConfigError, before any work
     env = {kind: keys.code_parts(kind) for kind in ('seed', 'summary')}
     summary_template = keys.template_hash(layout.summary_template) if layout.summary_template.exists() else 'missing'
     published = keys.file_hash(PUBLISHED)
     plan = Plan(profile, layout)
     for name, exp in exps.items():
-        stacked = exp.is_stacked(profile)
+        stacked = exp.is_stacked(seeds_profile)
         template = layout.stacked_template if stacked else layout.template(name)
-        common = {'experiment': name, 'profile': profile, 'params': keys.params_hash(exp), 'template': keys.template_hash(template), **env['seed']}
+        common = {'experiment': name, 'profile': profile, 'params': keys.params_hash(exp), 'template': keys.template_hash(template), **env['seed'],
+                  'floating_point': environment}
         runs = []
         notes = tuple(schedule_columns.notes(exp))
-        for seeds in exp.chunks(profile):
+        for seeds in exp.chunks(seeds_profile):
             if stacked:  # one run trains the whole chunk together (excolor.wide)
                 parts = {'kind': 'seed', 'seeds': seeds, **common}
                 params = {'experiment': name, 'profile': profile, 'seeds': seeds, 'params_dir': str(layout.params_dir)}
@@ -170,10 +187,10 @@ def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout
                 parts = {'kind': 'seed', 'seed': seeds[0], **common}
                 params = {'experiment': name, 'profile': profile, 'seed': seeds[0], 'params_dir': str(layout.params_dir), 'figures': False}
                 folder = layout.run_dir(profile, name, seeds[0])
-            runs.append(Job('seed', name, profile, seeds[0], str(template), str(folder), params, keys.run_key(parts), parts, notes))
+            runs.append(Job('seed', name, profile, seeds[0], str(template), str(folder), params, keys.run_key(parts), parts, notes, environment))
         parts = {'kind': 'summary', 'experiment': name, 'profile': profile, 'template': summary_template, **env['summary'],
                  'published': published, 'runs': {str(j.seed): j.key for j in runs}}
-        params = {'experiment': name, 'profile': profile, 'runs_dir': str(layout.runs_dir), 'seeds': exp.seeds_for(profile)}
+        params = {'experiment': name, 'profile': profile, 'runs_dir': str(layout.runs_dir), 'seeds': exp.seeds_for(seeds_profile)}
         summary = Job('summary', name, profile, None, str(layout.summary_template), str(layout.sweep_dir(profile, name)), params,
                       keys.run_key(parts), parts)
         plan.experiments[name] = ExperimentPlan(exp, runs, summary, layout)

@@ -24,11 +24,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
+from excolor import floating_point
 from excolor.files import atomic_write_json, atomic_write_text
 from excolor.runs import folders, keys
 from excolor.runs.engine import ENGINE
 from excolor.runs.kernels import THREAD_VARS, WarmKernelError
-from excolor.runs.layout import ERROR, METRICS, NOTEBOOK, PROVENANCE, SUMMARY, SWEEP_NOTEBOOK
+from excolor.runs.layout import ERROR, FLOATING_POINT, METRICS, NOTEBOOK, PROVENANCE, SUMMARY, SWEEP_NOTEBOOK
 from excolor.runs.plan import Job, job_state
 
 REMOVE = 'remove-cell'
@@ -78,12 +79,18 @@ def execute(job: Job, *, force: bool = False, engine: str = ENGINE, preload: tup
 
 
 @contextmanager
-def one_thread() -> Iterator[None]:
-    """The kernels this run starts (cold, or a new warm one) get single-threaded BLAS/OpenMP, and glibc's own malloc tuning."""
-    old = {k: os.environ.get(k) for k in (*THREAD_ENV, *KERNEL_UNSET)}
-    os.environ.update(THREAD_ENV)
-    for k in KERNEL_UNSET:
-        os.environ.pop(k, None)
+def kernel_environment(environment: str = floating_point.PINNED) -> Iterator[None]:
+    """The kernels this run starts (cold, or a new warm one) get single-threaded BLAS/OpenMP, glibc's own malloc
+    tuning, and the floating-point `environment`'s variables (set before their torch loads)."""
+    wanted = floating_point.process_environment(environment, {k: v for k, v in os.environ.items() if k not in KERNEL_UNSET})
+    wanted.update(THREAD_ENV)
+    names = {*THREAD_ENV, *KERNEL_UNSET, floating_point.SWITCH, *floating_point.VARIABLES}
+    old = {k: os.environ.get(k) for k in names}
+    for k in names:
+        if k in wanted:
+            os.environ[k] = wanted[k]
+        else:
+            os.environ.pop(k, None)
     try:
         yield
     finally:
@@ -99,7 +106,7 @@ def _run(job: Job, folder: Path, *, engine: str, preload, warm, timeout: float |
     t0 = time.perf_counter()
     tmp = folders.staging(folder)
     nb_path = tmp / (SWEEP_NOTEBOOK if job.kind == 'summary' else NOTEBOOK)  # seed and showcase runs: notebook.ipynb
-    with one_thread():
+    with kernel_environment(job.environment):
         error, attempts = _execute_notebook(job, nb_path, engine=engine, preload=preload, warm=warm, timeout=timeout)
     if nb_path.exists():
         try:
@@ -119,7 +126,9 @@ def _run(job: Job, folder: Path, *, engine: str, preload, warm, timeout: float |
             'template': job.template, 'parameters': job.parameters, 'git': git if git is not None else keys.git_commit(),
             'engine': engine, 'attempts': attempts, 'wall_seconds': wall, 'started': started.isoformat(timespec='seconds'),
             'finished': datetime.now(timezone.utc).isoformat(timespec='seconds'), 'hostname': socket.gethostname(), 'worker': worker,
-            'pid': os.getpid(), 'python': platform.python_version(), 'notes': list(job.notes), 'files': keys.folder_digests(tmp),
+            'pid': os.getpid(), 'python': platform.python_version(), 'notes': list(job.notes),
+            'floating_point': json.loads((tmp / FLOATING_POINT).read_text()) if (tmp / FLOATING_POINT).exists() else None,
+            'files': keys.folder_digests(tmp),
         })
     else:
         headline = _first_line(error)
