@@ -46,7 +46,7 @@ DRIFT_ENVIRONMENTS := native mkl-compatible
 runs: install
 	$(PY) -m excolor.runs --profile $(PROFILE)
 	$(if $(WIDE),$(PY) -m excolor.runs --profile $(WIDE))
-	$(if $(DRIFT),$(foreach env,$(DRIFT_ENVIRONMENTS),$(PY) -m excolor.runs --no-summary --profile $(DRIFT)@$(env) &&) true)
+	$(if $(DRIFT),$(foreach env,$(DRIFT_ENVIRONMENTS),$(PY) -m excolor.runs --profile $(DRIFT)@$(env) --no-summary &&) true)
 
 status: install
 	$(PY) -m excolor.runs status --profile $(PROFILE)

@@ -2,4 +2,4 @@
 
 from excolor.floating_point import pin as _pin
 
-_pin()  # before anything imports torch: the same seed gives the same bits on any x86-64 CPU with AVX2
+_pin()  # before anything imports torch: the same seed gives the same bits on any Intel x86-64 CPU with AVX2

@@ -4,7 +4,8 @@ Measures ex-2.9.1 in one process, for both numerics (`exact`, the book's, and `f
 
 - a plain torch loop (no Lightning) over exactly the same model, stream, optimizer, loss and
   schedule, against our Lightning training of the same;
-- the wall time per seed of training plus every ex-2.9.1 evaluation;
+- the wall time per seed of training plus every ex-2.9.1 evaluation, and the same in exact
+  numerics in a fresh process for the pinned floating-point environment and for torch's native one;
 - the earlier codebase's way of training the same run: torch DataLoaders with worker processes
   re-spawned every epoch, Lightning's automatic optimization, one step per Lightning batch
   (`--upstream-steps` steps of it, scaled to a whole run).
@@ -17,6 +18,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +27,7 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
+from excolor import floating_point
 from excolor.adam import FlatAdam
 from excolor.batched import StackedAutoencoder, StackedObjective, small_tensor_kernels
 from excolor.components import build_loader, prepare, schedule_tables, torch_threads
@@ -118,6 +122,23 @@ def seconds_per_seed(params: Path, numerics: Numerics, seed: int) -> tuple[float
     return time.perf_counter() - t0, metrics
 
 
+def environment_seconds_per_seed(params: Path, environment: str, repeats: int) -> dict:
+    """Exact train + evaluate per seed (median of seeds 0…repeats−1) in a fresh process computing in `environment`:
+    its variables must be set before torch loads, so it cannot be measured in this process."""
+    code = ('import json, statistics, sys\n'
+            'from pathlib import Path\n'
+            'from excolor import floating_point\n'
+            'from excolor.bench import seconds_per_seed\n'
+            'import torch; torch.set_num_threads(1)\n'
+            f'seconds_per_seed(Path({str(params)!r}), "exact", 0)  # warm-up\n'
+            f'times = [seconds_per_seed(Path({str(params)!r}), "exact", s)[0] for s in range({repeats})]\n'
+            'print(json.dumps({"seconds_per_seed": statistics.median(times), "state": floating_point.state().as_dict()}))\n')
+    done = subprocess.run([sys.executable, '-c', code], env=floating_point.process_environment(environment), capture_output=True, text=True, check=True)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return {'seconds_per_seed': out['seconds_per_seed'], 'pinned': out['state']['pinned'], 'torch_capability': out['state']['torch_capability'],
+            'mkl_cbwr': out['state']['mkl_cbwr'], 'onednn': out['state']['onednn']}
+
+
 class _UpstreamStyle(L.LightningModule):
     """One optimizer step per Lightning batch, automatic optimization, as the earlier codebase trained."""
 
@@ -208,6 +229,13 @@ def main(argv: list[str] | None = None) -> None:
             'seconds_per_seed_all': [t for t, _ in per_seed],
             'seed_metrics': {seed: {k: m[k] for k in ('no_intervention_max_mse', 'ablated_r', 'suppression_r')} for seed, (_, m) in enumerate(per_seed)},
         }
+    # The pinned floating-point environment against torch's native one, each in its own process, alternating.
+    by_env: dict[str, list[dict]] = {'pinned': [], 'native': []}
+    for _ in range(2):
+        for env in by_env:
+            by_env[env].append(environment_seconds_per_seed(args.params, env, args.repeats))
+    report['exact_by_environment'] = {env: {**runs[-1], 'seconds_per_seed': statistics.median(r['seconds_per_seed'] for r in runs)}
+                                      for env, runs in by_env.items()}
     if args.upstream_steps:
         upstream = upstream_seconds_per_seed(args.params, args.upstream_steps)
         report['upstream_style_seconds_per_seed'] = upstream
@@ -225,6 +253,9 @@ def main(argv: list[str] | None = None) -> None:
         r = report[numerics]
         print(f'{numerics:>6}: plain {r["plain_steps_per_s"]:.0f} steps/s, Lightning {r["lightning_steps_per_s"]:.0f} steps/s '
               f'({r["lightning_over_plain"]:.2f} × plain), train + evaluate {r["seconds_per_seed"]:.2f} s per seed')
+    for env, r in report['exact_by_environment'].items():
+        print(f'exact, {env} floating point: train + evaluate {r["seconds_per_seed"]:.2f} s per seed '
+              f'(ATen {r["torch_capability"]}, MKL {r["mkl_cbwr"]}, oneDNN {"on" if r["onednn"] else "off"})')
     for n, rate in report.get('stacked_seed_steps_per_s', {}).items():
         print(f'stacked, {n:>4} seeds: {rate:.0f} seed-steps/s ({report["stacked_speedup_over_one"].get(n, float("nan")):.1f} × one seed)')
     if args.upstream_steps:

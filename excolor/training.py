@@ -31,10 +31,10 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
+from excolor import floating_point
 from excolor.components import prepare, schedule_tables, torch_threads
 from excolor.config import Numerics, TrainConfig
 from excolor.data import Batch, Batches
-from excolor import floating_point
 from excolor.files import atomic_write_text
 from excolor.loop import CHUNK, MemoryLogger, StepChunks, pick_device, quiet_lightning
 from excolor.loss import ExactLoss

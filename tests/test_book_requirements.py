@@ -30,3 +30,11 @@ def test_make_book_checks_before_it_runs_the_sweep():
 
 def test_the_readme_lists_the_install_line():
     assert requirements.APT_LINE in (ROOT / 'README.md').read_text()
+
+
+def test_make_runs_measures_drift_in_every_environment_the_book_reads():
+    from excolor.book.layout import DRIFT_ENVIRONMENTS, DRIFT_PROFILES
+
+    for profile, drift in DRIFT_PROFILES.items():
+        plan = subprocess.run(['make', '-n', 'runs', f'PROFILE={profile}'], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+        assert all(f'excolor.runs --profile {drift}@{env} --no-summary' in plan for env in DRIFT_ENVIRONMENTS), plan

@@ -100,3 +100,20 @@ def test_a_runs_folder_without_write_permission(tmp_path):
     finally:
         layout.runs_dir.chmod(0o700)
     assert proc.returncode == 2 and 'permission denied' in err
+
+
+def test_ctrl_c_says_in_one_line_how_to_resume(tmp_path):
+    layout = fixture_layout(tmp_path, {'fx-a': list(range(40))})
+    proc = subprocess.Popen([sys.executable, '-m', 'excolor.runs', '--profile', 'quick', '--no-summary', *cli_args(layout)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lines = []
+    for line in proc.stderr:  # wait for the first finished run, so the interrupt lands inside the sweep
+        lines.append(line)
+        if '] done' in line:
+            break
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+    rest = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130
+    assert 'Traceback' not in rest
+    resume = [ln for ln in rest.splitlines() if ln.startswith('interrupted:')]
+    assert len(resume) == 1 and f'--runs-dir {layout.runs_dir}' in resume[0] and 'to resume' in resume[0]

@@ -1,5 +1,6 @@
 """`--scheduler`: the same sweep on an existing cluster (real `dask scheduler` and `dask worker` processes)."""
 
+import io
 import json
 import os
 import signal
@@ -50,7 +51,8 @@ def cluster(tmp_path):
                     break
             time.sleep(0.1)
         for i in range(2):
-            procs.append(subprocess.Popen([str(DASK), 'worker', address, '--nthreads', '1', '--name', f'w{i}', '--no-dashboard'],
+            procs.append(subprocess.Popen([str(DASK), 'worker', address, '--nthreads', '1', '--name', f'w{i}', '--no-dashboard',
+                                           '--preload', 'excolor.floating_point'],
                                           cwd=ROOT, stdout=log(f'worker{i}'), stderr=subprocess.STDOUT, start_new_session=True))
         yield address
     finally:
@@ -80,3 +82,37 @@ def test_sweep_on_an_existing_cluster(tmp_path, cluster):
                              *cli_args(layout)], capture_output=True, text=True, timeout=300)
     assert forced.returncode == 0, forced.stderr
     assert {j.name: science(json.loads((Path(j.folder) / 'metrics.json').read_text())) for j in plan.runs} == before
+
+
+def test_a_scheduler_that_is_not_there_is_one_line_and_exit_2(tmp_path):
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    address = f'tcp://127.0.0.1:{free_port()}'
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, '-m', 'excolor.runs', '--profile', 'quick', '--scheduler', address, *cli_args(layout)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and time.monotonic() - t0 < 60
+    assert 'Traceback' not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith(f'error: no Dask scheduler answered at {address} within 10 s')
+
+
+def test_a_cluster_without_workers_is_given_up_on_and_said_so(tmp_path):
+    from excolor.runs.progress import Progress
+    from excolor.runs.sweep import WorkerWatch
+
+    class NoWorkers:
+        cancelled: list = []
+
+        def scheduler_info(self):
+            return {'workers': {}}
+
+        def cancel(self, futures):
+            self.cancelled.extend(futures)
+
+    client, lines = NoWorkers(), io.StringIO()
+    watch = WorkerWatch(client, lambda: ['run-a', 'run-b'], Progress(2, stream=lines, tty=False), wait=0.2, every=0.05)
+    deadline = time.monotonic() + 10
+    while watch.reason is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    watch.stop()
+    assert watch.reason == 'ClusterError: the cluster has had no worker for 0.2 s; the runs left were not run'
+    assert client.cancelled == ['run-a', 'run-b'] and watch.reason in lines.getvalue()

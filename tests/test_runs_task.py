@@ -93,3 +93,24 @@ def test_a_published_run_rewritten_afterwards_is_no_longer_up_to_date(tmp_path):
                                   templates_dir=layout.templates_dir, summaries=False)] == [
         f'fx-a seed 0: stale (its files changed after the runner published it, e.g. by a notebook run by hand) '
         f'[{job.folder}]']
+
+
+def test_code_edited_while_a_run_ran_is_never_published_as_complete(tmp_path, monkeypatch):
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    job = make_plan('quick', None, layout).runs[0]
+    real = task.keys.code_parts
+    calls = []
+
+    def edited_after_start(kind):  # the first call is before the kernel imports the library, later ones see an edit
+        calls.append(kind)
+        parts = real(kind)
+        return parts if len(calls) == 1 else {**parts, 'library': 'edited'}
+
+    monkeypatch.setattr(task.keys, 'code_parts', edited_after_start)
+    out = task.execute(job, **LIGHT)
+    assert out['status'] == 'failed'
+    assert out['error'].startswith('CodeChangedError: the library changed while this run ran')
+    assert 'run the same command again' in out['error']
+    assert not (Path(job.folder) / 'provenance.json').exists() and job.state() == 'failed'
+    monkeypatch.setattr(task.keys, 'code_parts', real)
+    assert task.execute(job, **LIGHT)['status'] == 'done' and job.state() == 'complete'

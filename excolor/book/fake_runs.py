@@ -29,6 +29,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from excolor.files import atomic_write_bytes, atomic_write_json, atomic_write_text
 
 GLUE_PREFIX = 'application/papermill.record/'
+FAKE_FLOATING_POINT = {'environment': 'pinned', 'pinned': True, 'outside': None, 'cpu': {'vendor': 'GenuineIntel', 'model': 'a fake CPU', 'flags': ['avx2', 'fma']},
+                       'torch_capability': 'AVX2', 'mkl_cbwr': '0x1000a', 'openblas': ['Haswell'], 'onednn': False, 'variables': {}, 'torch': 'fake'}
 STATS = ('mean', 'std', 'min', 'max', 'ci_low', 'ci_high', 'n')
 
 # Conditions per experiment (variant prefixes included), as excolor.evaluation names them.
@@ -237,6 +239,7 @@ def write_fake_runs(
             nb = _notebook(f'{exp}, seed {seed} (fake)', params, metrics, fig, tables)
             atomic_write_text(run / 'notebook.ipynb', nbformat.writes(nb))
             atomic_write_json(run / 'metrics.json', metrics)
+            atomic_write_json(run / 'floating-point.json', FAKE_FLOATING_POINT)
             atomic_write_json(run / 'provenance.json', fake_provenance(exp, profile, seed))
         sweep = exp_dir / 'sweep'
         stats = summarize(per_seed)
@@ -258,7 +261,22 @@ def write_fake_runs(
         atomic_write_json(sweep / 'provenance.json', fake_provenance(exp, profile, None))
     if 'ex-2.9.1' in experiments:
         write_fake_wide(runs_dir, profile)
+    write_fake_drift(runs_dir, profile, experiments, seeds)
     return profile_dir
+
+
+def write_fake_drift(runs_dir: str | Path, profile: str, experiments: list[str], seeds: list[int]) -> None:
+    """The book profile's drift companion: each seed re-run in each other environment, its numbers nudged (excolor.drift reads them)."""
+    from excolor.book.layout import DRIFT_ENVIRONMENTS, DRIFT_PROFILES
+
+    for environment in DRIFT_ENVIRONMENTS:
+        for exp in experiments:
+            for seed in seeds:
+                run = Path(runs_dir) / f'{DRIFT_PROFILES.get(profile, profile)}@{environment}' / exp / f'seed-{seed:03d}'
+                pinned = fake_metrics(exp, seed)
+                atomic_write_json(run / 'metrics.json', {k: v * (1 + 1e-4 * (fake_value(environment, seed, k) - 0.5)) for k, v in pinned.items()})
+                atomic_write_json(run / 'floating-point.json', {**FAKE_FLOATING_POINT, 'environment': environment, 'pinned': False, 'outside': f'fake {environment}'})
+                atomic_write_json(run / 'provenance.json', fake_provenance(exp, profile, seed))
 
 
 def write_fake_wide(runs_dir: str | Path, profile: str, seeds: int = 40) -> Path:

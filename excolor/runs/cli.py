@@ -1,7 +1,8 @@
 """`python -m excolor.runs`: run a profile's sweep (cached, resumable), list its plan, or check that it is fresh.
 
 Exit status: 0 all good; 1 runs failed (run) or are missing/stale (status, check); 2 the
-parameters do not load or the output folder cannot be written (nothing was run).
+parameters do not load or the output folder cannot be written (nothing was run); 130 interrupted
+(Ctrl-C: finished runs are kept, the same command resumes).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import Counter
 
 from excolor.runs.layout import PROFILES, Layout
 
-EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,6 +43,8 @@ def parser() -> argparse.ArgumentParser:
 def rerun_command(args: argparse.Namespace) -> str:
     """The command that runs what `status`/`check` found missing, on the same folders: every folder option given is echoed."""
     words = ['python', '-m', 'excolor.runs', '--profile', args.profile]
+    if getattr(args, 'scheduler', None):
+        words += ['--scheduler', args.scheduler]
     if args.experiment:
         words += ['-e', *args.experiment]
     for option in ('runs_dir', 'params_dir', 'templates_dir', 'summary_template'):
@@ -68,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f'error: the parameters do not load; nothing was run:\n{e}', file=sys.stderr)
         return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print(f'\ninterrupted: finished runs are kept and a half-done run leaves no trace; run `{rerun_command(args)}` to resume',
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _run(args: argparse.Namespace, layout: Layout) -> int:
@@ -82,12 +89,12 @@ def _run(args: argparse.Namespace, layout: Layout) -> int:
             print(f'{job.state():<9} {job.name:<32} {job.folder}')
         return EXIT_OK
     from excolor.runs.progress import summary_table
-    from excolor.runs.sweep import run_sweep
+    from excolor.runs.sweep import ClusterError, run_sweep
 
     try:
         result = run_sweep(plan, force=args.force, workers=args.workers, scheduler=args.scheduler, summaries=not args.no_summary,
                            engine=args.engine, preload=_modules(args.preload), warm=_modules(args.warm), timeout=args.timeout)
-    except OutputError as e:
+    except (OutputError, ClusterError) as e:
         print(f'error: {e}', file=sys.stderr)
         return EXIT_UNUSABLE
     print(summary_table(result.outcomes, result.seconds))

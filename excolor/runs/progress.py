@@ -60,6 +60,13 @@ class Progress:
         else:
             self._line(text)
 
+    def message(self, text: str) -> None:
+        """One line about the sweep as a whole (not a run), above the bar."""
+        if self.bar is not None:
+            self.bar.write(text, file=self.stream)
+        else:
+            print(text, file=self.stream, flush=True)
+
     def _postfix(self) -> None:
         self.bar.set_postfix({k: self.counts[k] for k in ('done', 'cached', 'failed')}, refresh=True)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +21,12 @@ from excolor.runs.engine import ENGINE
 from excolor.runs.plan import Job, Plan
 from excolor.runs.progress import Progress
 
-WORKER_WAIT = 60.0  # seconds to wait for the first worker of an existing cluster
+CONNECT_WAIT = 10.0  # seconds to wait for an existing cluster's scheduler to answer
+WORKER_WAIT = 60.0  # seconds a sweep waits without any worker (none started yet, or all lost) before giving up
+
+
+class ClusterError(RuntimeError):
+    """The Dask cluster cannot run the sweep: no scheduler answers, or it has no workers."""
 
 # A local worker shares its core with the kernel it drives. Dask's defaults sample the running
 # task's stack every 10 ms, the GIL every 1 ms and the system twice a second: measured here, ~12 %
@@ -59,19 +66,44 @@ def connect(client: Any = None, scheduler: str | None = None, workers: int | Non
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler, timeout=WORKER_WAIT) as c:
-            c.wait_for_workers(1, timeout=WORKER_WAIT)
+        try:
+            c = Client(scheduler, timeout=CONNECT_WAIT)
+        except (OSError, TimeoutError) as e:
+            raise ClusterError(f'no Dask scheduler answered at {scheduler} within {CONNECT_WAIT:.0f} s ({type(e).__name__}); '
+                               f'start one with `dask scheduler`, or leave out --scheduler to run on this machine') from None
+        with c:
+            try:
+                c.wait_for_workers(1, timeout=WORKER_WAIT)
+            except (OSError, TimeoutError):
+                raise ClusterError(f'the Dask scheduler at {scheduler} has had no worker for {WORKER_WAIT:.0f} s; start one with '
+                                   f'`dask worker {scheduler} --nthreads 1 --preload excolor.floating_point`') from None
             yield c
         return
     import dask
 
     n = workers or os.cpu_count() or 1
     # No dashboard; its HTTP server on a free port (the default 8787 may be taken). Nannies hand
-    # the configuration in force when they start to their worker processes.
-    with dask.config.set(QUIET_WORKERS), LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=':0',
-                                                      scheduler_kwargs={'dashboard': False}, silence_logs=logging.ERROR) as cluster:
-        with Client(cluster) as c:
+    # the configuration in force when they start to their worker processes. They start with Ctrl-C
+    # ignored (inherited through exec), so that it interrupts only this process, which closes them.
+    with dask.config.set(QUIET_WORKERS):
+        with sigint_ignored():
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=':0',
+                                   scheduler_kwargs={'dashboard': False}, silence_logs=logging.ERROR)
+        with cluster, Client(cluster) as c:
             yield c
+
+
+@contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Processes started inside inherit SIGINT ignored (through exec); this process gets its own handler back after."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def training_steps(plan: Plan, experiment: str) -> int:
@@ -160,12 +192,13 @@ def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, sc
             for name, n in remaining.items():
                 if n == 0:
                     summary_ready(name)
+            watch = WorkerWatch(c, lambda: list(jobs), progress)
             for fut in queue:
                 job = jobs.pop(fut)
                 try:
                     outcome = fut.result()
                 except Exception as e:  # the worker itself died or the task was lost
-                    outcome = {**_cached(job), 'status': 'failed', 'error': f'{type(e).__name__}: {e}'}
+                    outcome = {**_cached(job), 'status': 'failed', 'error': watch.reason or f'{type(e).__name__}: {e}'}
                 result.outcomes.append(outcome)
                 progress.update(outcome)
                 if job.kind == 'summary' and outcome['status'] in ('done', 'cached'):  # cached: another runner held it and finished it
@@ -175,11 +208,43 @@ def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, sc
                     failed_seeds[job.experiment] += outcome['status'] == 'failed'
                     if remaining[job.experiment] == 0:
                         summary_ready(job.experiment)
+            watch.stop()
         result.outcomes += unfinished(plan, result, summaries)
     finally:
         progress.close()
         result.seconds = time.perf_counter() - t0
     return result
+
+
+class WorkerWatch:
+    """Gives up on a sweep whose cluster has had no worker for `WORKER_WAIT` s: says so once, and cancels what is left.
+
+    A LocalCluster's nannies restart a dead worker within seconds; an existing cluster whose only
+    worker is gone would otherwise leave the runner waiting forever without a word.
+    """
+
+    def __init__(self, client: Any, pending: Any, progress: Progress, wait: float = WORKER_WAIT, every: float = 2.0):
+        self.reason: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(client, pending, progress, wait, every), daemon=True)
+        self._thread.start()
+
+    def _run(self, client: Any, pending: Any, progress: Progress, wait: float, every: float) -> None:
+        since = None
+        while not self._stop.wait(every):
+            try:
+                workers = len(client.scheduler_info().get('workers', {}))
+            except Exception:  # the scheduler itself is gone
+                workers = 0
+            since = None if workers else since or time.monotonic()
+            if since is not None and time.monotonic() - since >= wait:
+                self.reason = f'ClusterError: the cluster has had no worker for {wait:g} s; the runs left were not run'
+                progress.message(self.reason)
+                client.cancel(pending())
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def unfinished(plan: Plan, result: SweepResult, summaries: bool) -> list[dict[str, Any]]:

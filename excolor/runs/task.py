@@ -106,8 +106,12 @@ def _run(job: Job, folder: Path, *, engine: str, preload, warm, timeout: float |
     t0 = time.perf_counter()
     tmp = folders.staging(folder)
     nb_path = tmp / (SWEEP_NOTEBOOK if job.kind == 'summary' else NOTEBOOK)  # seed and showcase runs: notebook.ipynb
+    parts = _actual_parts(job)  # the code the kernel is about to import
     with kernel_environment(job.environment):
         error, attempts = _execute_notebook(job, nb_path, engine=engine, preload=preload, warm=warm, timeout=timeout)
+    if error is None and (moved := changed_while_running(parts, _actual_parts(job))):
+        error = (f'CodeChangedError: {moved} changed while this run ran, so its kernel may have imported either version; '
+                 f'it is not published under either key: run the same command again')
     if nb_path.exists():
         try:
             _finish_notebook(nb_path, tmp, folder)
@@ -116,7 +120,6 @@ def _run(job: Job, folder: Path, *, engine: str, preload, warm, timeout: float |
     expected = SUMMARY if job.kind == 'summary' else METRICS
     if error is None and not (tmp / expected).exists():
         error = f'the notebook finished but wrote no {expected} into out_dir'
-    parts = _actual_parts(job)
     key = keys.run_key(parts)
     note = None if key == job.key else 'the library or packages changed since the sweep was planned; this run is stale already'
     wall = time.perf_counter() - t0
@@ -213,6 +216,12 @@ def _finish_notebook(path: Path, tmp: Path, folder: Path) -> None:
         if any(t in tags for t in PARAMETER_TAGS) and REMOVE not in tags:
             tags.append(REMOVE)
     atomic_write_text(path, nbformat.writes(nb))
+
+
+def changed_while_running(before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    """Which of a run's code parts (library, packages, summary code) differ between its start and its end; None if none."""
+    moved = [name for name in sorted(set(before) | set(after)) if before.get(name) != after.get(name)]
+    return ' and '.join(f'the {name}' for name in moved) or None
 
 
 def _actual_parts(job: Job) -> dict[str, Any]:
