@@ -161,13 +161,13 @@ def load_runs(profile_dir: Path, experiment: str) -> dict[int, dict[str, float]]
 
 
 def load_rerun(path: Path) -> dict[int, dict[str, float]]:
-    """Upstream re-run on this torch, per seed (`seed,<metric>,…` CSV)."""
+    """Upstream re-run, per seed (`seed,<metric>,…` CSV; `#` comments)."""
     with path.open() as f:
-        return {int(row.pop('seed')): {k: float(v) for k, v in row.items()} for row in csv.DictReader(f)}
+        return {int(row.pop('seed')): {k: float(v) for k, v in row.items()} for row in csv.DictReader(line for line in f if not line.startswith('#'))}
 
 
 def load_reruns(path: Path) -> dict[str, dict[int, dict[str, float]]]:
-    """Upstream re-run on this torch, one number per line (`experiment,seed,metric,value,…` CSV; `#` comments)."""
+    """Upstream re-run, one number per line (`experiment,seed,metric,value,…` CSV; `#` comments)."""
     out: dict[str, dict[int, dict[str, float]]] = {}
     with path.open() as f:
         for row in csv.DictReader(line for line in f if not line.startswith('#')):

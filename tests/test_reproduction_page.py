@@ -37,7 +37,7 @@ def test_equal_runs_are_called_equal_and_bit_identical(tmp_path):
     page = _write(tmp_path, 0.9216071289, 0.9216071280, weights_equal=True)
     text = page.fidelity_text()
     assert 'bit-identical to the original run for the recorded seed 0' in text
-    assert 'for 1 of 1 seeds we ran' in text
+    assert 'for 1 of 1 seeds both ran' in text
     assert page.environment_text().startswith('All 1 runs of this build computed in the pinned floating-point environment')
 
 
@@ -45,7 +45,7 @@ def test_a_report_whose_reruns_differ_never_says_bit_identical(tmp_path):
     page = _write(tmp_path, 0.9216071289, 0.9215304, weights_equal=False, pinned=False)
     text = page.fidelity_text() + page.summary()
     assert 'bit-identical' not in text and 'bit for bit for 0 of the 1 recorded seeds' in text
-    assert 'for 0 of 1 seeds we ran' in text
+    assert 'for 0 of 1 seeds both ran' in text
     assert 'outside the pinned floating-point environment' in page.environment_text() and 'aarch64' in page.environment_text()
 
 
@@ -54,6 +54,8 @@ def test_the_verdicts_allow_the_drift_this_build_measured(tmp_path):
     assert page.tolerances['ex-2.9.1']['ablated_r'] == pytest.approx(0.02)
     assert [r.verdict for r in page.rows] == ['within numeric drift']
     assert 'moved by up to 0.02' in page.drift_text() and '1 of 1 moved by more than 0.01' in page.drift_text()
+    table = page.drift_table()
+    assert list(table.metric) == ['ablated_r'] and table.largest.iloc[0] == pytest.approx(0.02)  # only what a printed number uses
 
 
 def test_weights_of_a_seed_the_profile_did_not_run_are_not_compared(tmp_path):

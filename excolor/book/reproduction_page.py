@@ -84,7 +84,9 @@ class ReproductionPage:
         self.environments = run_environments(runs_dir / profile)
         r291, ours291 = self.rerun['ex-2.9.1'], self.ours.get('ex-2.9.1', {})
         self.seeds_run = len(ours291)
-        self.seeds_equal = sum(1 for s, m in ours291.items() if s in r291 and all(abs(m[k] - v) <= RERUN_MATCH for k, v in r291[s].items()))
+        both = [s for s in ours291 if s in r291]
+        self.seeds_compared = len(both)
+        self.seeds_equal = sum(1 for s in both if all(abs(ours291[s][k] - v) <= RERUN_MATCH for k, v in r291[s].items()))
         self.same = [r.matches_rerun for r in self.rows if r.matches_rerun is not None]
 
     # ── what the paper glues ──────────────────────────────────────────────────────────────
@@ -112,9 +114,9 @@ class ReproductionPage:
     def fidelity_text(self) -> str:
         """How far our runs are the original code's own, in the words the comparison earned."""
         parts = []
-        if self.seeds_run:
+        if self.seeds_compared:
             parts.append(f"Ex 2.9.1's ablation and suppression r equal the original code's re-run (to 10⁻⁶) for "
-                         f'{_count(self.seeds_equal, self.seeds_run, "seeds we ran")}')
+                         f'{_count(self.seeds_equal, self.seeds_compared, "seeds both ran")}')
         compared = [r for r in self.recorded if r.equal is not None]
         if compared:
             equal = [r.seed for r in compared if r.equal]
@@ -145,7 +147,7 @@ class ReproductionPage:
         d = self.ablation_drift()
         numbers = {'compared_count': len(self.rows), 'identical_count': self.counts[IDENTICAL], 'drift_count': self.counts[DRIFT],
                    'differs_count': self.counts[DIFFERS], 'not_run_count': self.counts[NOT_RUN], 'rerun_equal_count': sum(self.same),
-                   'rerun_compared_count': len(self.same), 'rerun_seeds_equal': self.seeds_equal, 'rerun_seeds_run': self.seeds_run,
+                   'rerun_compared_count': len(self.same), 'rerun_seeds_equal': self.seeds_equal, 'rerun_seeds_run': self.seeds_compared,
                    'fidelity_text': self.fidelity_text(), 'environment_text': self.environment_text(), 'drift_text': self.drift_text()}
         if d is not None:
             numbers |= {'drift_r_largest': d.largest, 'drift_r_over': d.over, 'drift_r_seeds': d.seeds}
@@ -162,11 +164,14 @@ class ReproductionPage:
                 f'the `{self.profile}` profile did not run. Per experiment: {per_exp}. {self.fidelity_text()} {self.environment_text()}')
 
     def drift_table(self) -> pd.DataFrame:
-        """Per experiment and metric: seeds, environments, the largest and median move (the verdicts' tolerance is the largest)."""
-        if self.drift.empty:
+        """Per experiment and metric a printed number uses: seeds, the largest and median move (the verdicts' tolerance is the largest)."""
+        judged = {(e['experiment'], e['metric']) for e in self.published['values']}
+        d = self.drift[[(e, m) in judged for e, m in zip(self.drift.experiment, self.drift.metric)]]
+        if d.empty:
             return pd.DataFrame()
-        d = self.drift.assign(move=self.drift.delta.abs())
-        per_seed = d.groupby(['experiment', 'metric', 'seed'])['move'].max().reset_index()
-        out = per_seed.groupby(['experiment', 'metric']).agg(seeds=('seed', 'nunique'), largest=('move', 'max'), median=('move', 'median'),
+        order = {exp: i for i, exp in enumerate(self.experiments)}
+        d = d.assign(move=d.delta.abs(), order=d.experiment.map(order)).sort_values(['order', 'metric'])
+        per_seed = d.groupby(['order', 'experiment', 'metric', 'seed'])['move'].max().reset_index()
+        out = per_seed.groupby(['order', 'experiment', 'metric']).agg(seeds=('seed', 'nunique'), largest=('move', 'max'), median=('move', 'median'),
                                                             unmoved=('move', lambda m: int((m == 0).sum())))
-        return out.reset_index()
+        return out.reset_index().drop(columns='order')
