@@ -117,3 +117,24 @@ def test_ctrl_c_says_in_one_line_how_to_resume(tmp_path):
     assert 'Traceback' not in rest
     resume = [ln for ln in rest.splitlines() if ln.startswith('interrupted:')]
     assert len(resume) == 1 and f'--runs-dir {layout.runs_dir}' in resume[0] and 'to resume' in resume[0]
+
+
+def test_a_complete_sweep_in_a_read_only_folder_is_all_cached(tmp_path):
+    import shutil
+
+    if os.geteuid() != 0 or not shutil.which('mount'):
+        pytest.skip('mounting needs root')
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    target = tmp_path / 'mount'
+    target.mkdir()
+    if subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', str(target)], capture_output=True).returncode != 0:
+        pytest.skip('cannot mount a tmpfs here')
+    try:
+        command = [sys.executable, '-m', 'excolor.runs', '--profile', 'quick', '--no-summary', *cli_args(layout), '--runs-dir', str(target)]
+        assert subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT).returncode == 0
+        assert subprocess.run(['mount', '-o', 'remount,ro', str(target)], capture_output=True).returncode == 0
+        again = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
+        assert again.returncode == 0, again.stderr
+        assert 'cached' in again.stdout + again.stderr
+    finally:
+        subprocess.run(['umount', str(target)], capture_output=True)

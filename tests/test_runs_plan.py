@@ -222,3 +222,11 @@ def test_check_suggests_a_command_on_the_same_folders(tmp_path, capsys):
     hint = capsys.readouterr().err.strip().splitlines()[-1]
     assert hint == (f"2 problem(s) for profile 'quick' in {layout.runs_dir}; run `python -m excolor.runs --profile quick -e fx-a "
                     f'--runs-dir {layout.runs_dir} --params-dir {layout.params_dir} --templates-dir {layout.templates_dir}`')
+
+
+def test_a_problem_in_a_stacked_chunk_names_its_seed_range():
+    from excolor.runs.check import Problem
+
+    assert str(Problem('ex-2.9.1', 0, 'missing', '/runs/wide/ex-2.9.1/seeds-125-249', 'never ran')) == \
+        'ex-2.9.1 seeds 125–249: missing (never ran) [/runs/wide/ex-2.9.1/seeds-125-249]'
+    assert str(Problem('ex-2.9.1', 3, 'stale', '/runs/full/ex-2.9.1/seed-003')).startswith('ex-2.9.1 seed 3: stale')

@@ -115,7 +115,7 @@ class ReproductionPage:
         """How far our runs are the original code's own, in the words the comparison earned."""
         parts = []
         if self.seeds_compared:
-            parts.append(f"Ex 2.9.1's ablation and suppression r equal the original code's re-run (to 10⁻⁶) for "
+            parts.append(f"Ex 2.9.1's ablation and suppression r equal the original code's re-run to six decimals for "
                          f'{_count(self.seeds_equal, self.seeds_compared, "seeds both ran")}')
         compared = [r for r in self.recorded if r.equal is not None]
         if compared:

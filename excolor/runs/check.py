@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,8 @@ class Problem:
 
     def __str__(self) -> str:
         what = 'params' if self.kind == 'config' else ('summary' if self.seed is None else f'seed {self.seed}')
+        if (chunk := re.fullmatch(r'seeds-(\d+)-(\d+)', Path(self.folder).name)):  # a stacked chunk: its seed range
+            what = f'seeds {int(chunk[1])}–{int(chunk[2])}'
         if 'showcase' in Path(self.folder).parts:
             what += ' (showcase, with figures)'
         return f'{self.experiment} {what}: {self.kind}' + (f' ({self.detail})' if self.detail else '') + (f' [{self.folder}]' if self.folder else '')

@@ -137,7 +137,8 @@ def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, sc
         from excolor.config import ConfigError
 
         raise ConfigError(f'{plan.layout.summary_template}: no summary notebook template (or pass --no-summary)')
-    folders.ensure_writable(plan.layout.runs_dir / plan.profile)
+    if force or not all_complete(plan, summaries):  # a complete sweep in a read-only folder is a fine thing to re-check
+        folders.ensure_writable(plan.layout.runs_dir / plan.profile)
     result = SweepResult(plan.profile)
     progress = progress or Progress(len(plan.runs) + (len(plan.experiments) if summaries else 0))
     options = dict(force=force, engine=engine, preload=preload, warm=warm, timeout=timeout, git=keys.git_commit())
@@ -245,6 +246,12 @@ class WorkerWatch:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def all_complete(plan: Plan, summaries: bool) -> bool:
+    """Every run, and (with `summaries`) every summary and showcase run, complete: nothing to write."""
+    jobs = [j for ep in plan.experiments.values() for j in ep.runs + ([ep.summary, *ep.showcase()] if summaries else [])]
+    return all(j.state() == 'complete' for j in jobs)
 
 
 def unfinished(plan: Plan, result: SweepResult, summaries: bool) -> list[dict[str, Any]]:
