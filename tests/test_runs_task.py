@@ -11,7 +11,7 @@ from excolor.runs import task
 from excolor.runs.check import check
 from excolor.runs.kernels import POOL
 from excolor.runs.plan import make_plan
-from excolor.runs.progress import Progress
+from excolor.runs.progress import Progress, summary_table
 from tests.fixtures.sweeps import PRELOAD, WARM, fixture_layout
 
 LIGHT = {'preload': PRELOAD, 'warm': WARM}
@@ -52,7 +52,7 @@ def test_a_full_disk_reports_the_original_error_and_marks_the_run_failed(tmp_pat
         f'fx-a seed 0: failed (OSError: [Errno 28] No space left on device) [{job.folder}]']
     Progress(1, tty=False).update(out)
     line = capsys.readouterr().err.splitlines()[1]
-    assert line.strip() == f'OSError: [Errno 28] No space left on device (details: {error_txt})'
+    assert line.strip() == f'OSError: [Errno 28] No space left on device (details: {error_txt}); free some space, then run the same command again'
 
 
 def test_a_disk_too_full_for_the_error_still_marks_the_run_failed(tmp_path, monkeypatch):
@@ -71,6 +71,9 @@ def test_a_disk_too_full_for_the_error_still_marks_the_run_failed(tmp_path, monk
     assert [str(p) for p in check('quick', None, runs_dir=layout.runs_dir, params_dir=layout.params_dir,
                                   templates_dir=layout.templates_dir, summaries=False)] == [
         f'fx-a seed 0: failed (error.txt is empty: the disk was too full to record why) [{job.folder}]']
+    footer = summary_table([out], 1.0)
+    assert 'free some space, then run the same command again' in footer
+    assert 'is empty: the disk was too full to record the traceback' in footer and 'see ' not in footer
 
 
 def test_provenance_keeps_the_schedule_notes(tmp_path):

@@ -49,7 +49,7 @@ class Progress:
         self.counts[status] += 1
         text = f'{status:<6} {outcome["name"]}  {outcome.get("seconds", 0):.1f} s  {outcome.get("worker") or ""}'
         if outcome.get('error'):
-            text += f'\n         {outcome["error"]}' + (f' (details: {outcome["details"]})' if outcome.get('details') else '')
+            text += f'\n         {outcome["error"]}' + (f' (details: {outcome["details"]})' if outcome.get('details') else '') + full_disk_hint(outcome['error'])
         if outcome.get('note'):
             text += f'\n         note: {outcome["note"]}'
         if self.bar is not None:
@@ -107,6 +107,20 @@ def summary_table(outcomes: list[dict[str, Any]], seconds: float) -> str:
     failed = [o for o in outcomes if o['status'] == 'failed']
     if failed:
         lines += ['', f'{len(failed)} failed:']
-        lines += [f'  {o["name"]}: {o.get("error") or "failed"}' + (f'\n    see {o["folder"]}/error.txt' if (Path(o['folder']) / ERROR).exists() else '')
+        lines += [f'  {o["name"]}: {o.get("error") or "failed"}{full_disk_hint(o.get("error") or "")}' + _details(Path(o['folder']) / ERROR)
                   for o in failed]
     return '\n'.join(lines)
+
+
+def full_disk_hint(error: str) -> str:
+    """What to do about a run that failed for want of space, as the up-front folder check says it."""
+    return '; free some space, then run the same command again' if 'No space left on device' in error or 'Disk quota exceeded' in error else ''
+
+
+def _details(error_txt: Path) -> str:
+    try:
+        size = error_txt.stat().st_size
+    except OSError:
+        return ''
+    return f'\n    see {error_txt}' if size else f'\n    ({error_txt} is empty: the disk was too full to record the traceback)'
+
