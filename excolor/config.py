@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from excolor import schedule_columns
 from excolor.color import ColorGrid, arange_cyclic
@@ -27,7 +27,7 @@ class ConfigError(ValueError):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra='forbid', frozen=True)
+    model_config = ConfigDict(extra='forbid', frozen=True, allow_inf_nan=False)  # every number finite (`.nan` trains, wrongly)
 
 
 # ── grids ──────────────────────────────────────────────────────────────────────────────
@@ -173,7 +173,7 @@ class TrainingSpec(Strict):
     log_every: int = Field(50, gt=0)
     # Upstream quirks, reproduced by default (see README, "Faithfulness"):
     schedule_offset_quirk: bool = True  # batch j uses schedule step min(j, len − 2)
-    unscheduled_weight: float | None = 1.0  # weight of a regularizer with no schedule column; None: refuse
+    unscheduled_weight: float | None = Field(1.0, ge=0)  # weight of a regularizer with no schedule column; None: refuse
 
 
 class VariantSpec(Strict):
@@ -251,6 +251,18 @@ class SeedRange(Strict):
     start: int = Field(ge=0)
     stop: int = Field(gt=0)
 
+    @model_validator(mode='after')
+    def _not_empty(self) -> SeedRange:
+        if self.stop <= self.start:
+            raise ValueError(f'no seeds: stop ({self.stop}) must be greater than start ({self.start})')
+        return self
+
+
+SeedList = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1)]
+# A list or a range, told apart by the input's shape, so that an error speaks of the one that was written.
+Seeds = Annotated[Union[Annotated[SeedList, Tag('list')], Annotated[SeedRange, Tag('range')]],
+                  Discriminator(lambda v: 'list' if isinstance(v, list) else 'range')]
+
 
 class StackedSpec(Strict):
     """Profiles whose seeds train together, `chunk` seeds per run, in fast numerics (`excolor.batched`)."""
@@ -269,7 +281,7 @@ class Experiment(Strict):
     variants: dict[str, VariantSpec] = {'main': VariantSpec()}
     evaluation: EvaluationSpec
     figures: FigureSpec = FigureSpec()
-    seeds: dict[str, Union[list[int], SeedRange]]
+    seeds: dict[str, Seeds]
     stacked: StackedSpec | None = None
     source: str = ''  # the params file (filled in by the loader)
 
@@ -281,6 +293,10 @@ class Experiment(Strict):
         for name in self.stacked.profiles if self.stacked else ():
             if name not in self.seeds:
                 raise ValueError(f"stacked: profile {name!r} has no seeds (add it under seeds:)")
+        for name, seeds in self.seeds.items():
+            if isinstance(seeds, list) and len(set(seeds)) != len(seeds):
+                twice = sorted({s for s in seeds if seeds.count(s) > 1})
+                raise ValueError(f'seeds.{name}: seed {twice[0]} is listed twice; each seed is one run folder')
         return self
 
     def is_stacked(self, profile: str) -> bool:
@@ -329,10 +345,13 @@ def load_experiment(path: str | Path) -> Experiment:
     """Parse and fully check a params file; raise `ConfigError` naming file, line and key."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding='utf-8')
     except OSError as e:
         raise ConfigError(f'{path}: cannot read params file ({e.strerror})') from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f'{path}: not UTF-8 text (byte {e.start} is {e.object[e.start:e.start + 1]!r}); save it as UTF-8') from None
     try:
+        _refuse_aliases(text, path)
         raw = yaml.safe_load(text)
         tree = yaml.compose(text)
     except yaml.YAMLError as e:
@@ -356,6 +375,9 @@ def load_experiment(path: str | Path) -> Experiment:
         exp.schedule
     except (ScheduleError, OSError) as e:
         raise ConfigError(f'{path}:{_line(tree, ("training", "schedule"))}: training.schedule: {e}') from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f'{path}:{_line(tree, ("training", "schedule"))}: training.schedule: '
+                          f'{Path(path).parent / exp.training.schedule}: not UTF-8 text (byte {e.start}); save it as UTF-8') from None
     for msg in _schedule_checks(exp):
         raise ConfigError(f'{path}:{_line(tree, ("training", "schedule"))}: training.schedule: {msg}')
     return exp
@@ -416,6 +438,14 @@ def _schedule_checks(exp: Experiment):
     yield from schedule_columns.problems(exp)
 
 
+def _refuse_aliases(text: str, path: Path) -> None:
+    """Refuse YAML aliases (`*name`) before anything expands them: nested ones grow exponentially (an "alias bomb")."""
+    for token in yaml.scan(text):
+        if isinstance(token, yaml.AliasToken):
+            raise ConfigError(f'{path}:{token.start_mark.line + 1}: alias *{token.value}: params files may not use YAML aliases; '
+                              'write the value out')
+
+
 def _duplicate_keys(node: yaml.Node, loc: tuple):
     """(loc, line, first line) of every key given twice in one mapping: YAML loaders keep the last silently."""
     if isinstance(node, yaml.MappingNode):
@@ -447,6 +477,8 @@ def _all_fields() -> set[str]:
 
 def _describe(err: dict, path: Path, tree: yaml.Node) -> str:
     loc = tuple(err['loc'])
+    if loc[:1] == ('seeds',) and len(loc) > 2 and loc[2] in ('list', 'range'):  # the Seeds tag, not a key
+        loc = loc[:2] + loc[3:]
     msg = err['msg']
     if err['type'] == 'extra_forbidden':
         msg = 'unknown key' + _suggest(str(loc[-1]), _all_fields() - {'source'})

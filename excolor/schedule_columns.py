@@ -50,7 +50,18 @@ def column_use(exp: Experiment) -> ColumnUse:
 
 
 def problems(exp: Experiment) -> Iterator[str]:
-    """Regularizers that would run unscheduled without the params file asking for it."""
+    """A missing learning-rate column, a negative rate or weight, and regularizers that would run unscheduled unasked."""
+    sched = exp.schedule
+    for column in TRAINING_COLUMNS:
+        if column not in sched.tracks:
+            close = [n for n in sched.names if n.lower() == column] or difflib.get_close_matches(column, sched.names, n=1)
+            hint = f'; did you mean {close[0]!r}?' if close else ''
+            yield f'{sched.source} has no {column!r} column: training reads its learning rate from it{hint}'
+    for track in sched.tracks.values():
+        for step, value in track.keys:
+            if value < 0:
+                what = 'a learning rate' if track.name in TRAINING_COLUMNS else 'a weight'
+                yield f'{sched.source}: column {track.name!r} at step {step} is {value:g}: {what} must be ≥ 0'
     use = column_use(exp)
     for name in use.unscheduled:
         close = use.lookalike(name)

@@ -131,3 +131,68 @@ def test_the_published_quirks_are_reported_not_refused():
                    "no regularizer is named 'reg-planar-v'"],
         'ex-2.10': [],  # its variant without unitarity drops reg-unit, whose column the other variant reads
     }
+
+
+SCHEDULE = (PARAMS / 'schedules' / 'ex-2.9.1.csv').read_text()
+
+
+def test_a_negative_learning_rate_is_refused_naming_column_and_step(tmp_path):
+    path = broken(tmp_path, 'seed_notebook', 'seed_notebook', csv=SCHEDULE.replace('750,,,0.1,', '750,,,-0.1,'))
+    with pytest.raises(ConfigError, match=r"ex-2\.9\.1\.csv: column 'lr' at step 750 is -0\.1: a learning rate must be ≥ 0"):
+        load_experiment(path)
+
+
+def test_a_negative_weight_is_refused(tmp_path):
+    path = broken(tmp_path, 'seed_notebook', 'seed_notebook', csv=SCHEDULE.replace('750,,,0.1,0.001,', '750,,,0.1,-0.001,'))
+    with pytest.raises(ConfigError, match=r"column 'separate' at step 750 is -0\.001: a weight must be ≥ 0"):
+        load_experiment(path)
+
+
+def test_a_misspelt_lr_column_is_refused_not_a_note(tmp_path):
+    path = broken(tmp_path, 'seed_notebook', 'seed_notebook', csv=SCHEDULE.replace('STEP,PHASE,ACTION,lr,', 'STEP,PHASE,ACTION,LR,'))
+    with pytest.raises(ConfigError, match=r"has no 'lr' column: training reads its learning rate from it; did you mean 'LR'\?"):
+        load_experiment(path)
+
+
+def test_a_nan_power_is_refused_with_file_line_and_key(tmp_path):
+    path = broken(tmp_path, 'red: {quantity: redness, power: 8,', 'red: {quantity: redness, power: .nan,')
+    with pytest.raises(ConfigError) as e:
+        load_experiment(path)
+    assert str(e.value).startswith(f'{path}:{line_of(path, "power: .nan")}: training.data.labels.red.power: Input should be a finite number')
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path):
+    import time
+
+    levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'] + [f'a{i}: &a{i} [' + ', '.join([f'*a{i - 1}'] * 9) + ']' for i in range(1, 10)]
+    path = broken(tmp_path, 'seed_notebook', '\n'.join(levels) + '\nseed_notebook')
+    t0 = time.perf_counter()
+    with pytest.raises(ConfigError, match=rf'{path.name}:\d+: alias \*a0: params files may not use YAML aliases'):
+        load_experiment(path)
+    assert time.perf_counter() - t0 < 1
+
+
+def test_a_params_file_that_is_not_utf8_is_one_line(tmp_path):
+    path = broken(tmp_path, 'seed_notebook', 'seed_notebook')
+    path.write_bytes(path.read_bytes().replace('→'.encode(), b'\xe9'))
+    with pytest.raises(ConfigError, match=rf'^{path}: not UTF-8 text \(byte \d+ is .*\); save it as UTF-8$'):
+        load_experiment(path)
+
+
+def test_a_schedule_that_is_not_utf8_is_named(tmp_path):
+    path = broken(tmp_path, 'seed_notebook', 'seed_notebook')
+    (tmp_path / 'schedules' / 'ex-2.9.1.csv').write_bytes(SCHEDULE.replace('ACTION', 'ACTIÖN').encode('latin-1'))
+    with pytest.raises(ConfigError, match=r'training\.schedule: .*ex-2\.9\.1\.csv: not UTF-8 text'):
+        load_experiment(path)
+
+
+@pytest.mark.parametrize('seeds, message', [
+    ('full: {start: 10, stop: 5}', r'seeds\.full: .*no seeds: stop \(5\) must be greater than start \(10\)'),
+    ('full: []', r'seeds\.full.*at least 1 item'),
+    ('full: [-1, 1]', r'seeds\.full.*0.*greater than or equal to 0'),
+    ('full: [0, 0, 1]', r'seeds\.full: seed 0 is listed twice'),
+])
+def test_seed_lists_are_checked_up_front(tmp_path, seeds, message):
+    path = broken(tmp_path, 'full: {start: 0, stop: 100}', seeds)
+    with pytest.raises(ConfigError, match=message):
+        load_experiment(path)
