@@ -201,14 +201,14 @@ def test_hide_parameter_cells_tags_only_papermill_cells():
 def test_reproduction_tables_cite_each_notebook_and_set_our_seed_beside_the_printed_one(fake_runs):
     pub = load_published(ROOT / 'book' / 'data' / 'published.yaml')
     ours = {exp: load_runs(fake_runs / 'quick', exp) for exp in pub['notebooks']}
-    rerun = {'ex-2.9.1': load_rerun(ROOT / 'book' / 'data' / 'upstream-ex-2.9.1-torch2.13-per-seed.csv')}
+    rerun = {'ex-2.9.1': load_rerun(ROOT / 'book' / 'data' / 'upstream-ex-2.9.1-pinned-per-seed.csv')}
     rows = compare_all(pub['values'], ours, rerun)
     text = comparison_tables(rows, pub)
     lines = [line for line in text.splitlines() if line.startswith('| ') and not line.startswith('| quantity')]
     assert len(lines) == len(rows)
     assert text.count('](https://github.com/z0u/ex-preppy)') == len(pub['notebooks'])
     assert '**ex-2.9.1**, printed in [ex-2.9.1-delete-red-seed-sweep.ipynb](https://github.com/z0u/ex-preppy)' in text
-    assert '| upstream re-run, torch 2.13 | ours = re-run |' in text and '| seed 95 |' in text and '| not run |' in text
+    assert '| upstream re-run, pinned | ours = re-run |' in text and '| seed 95 |' in text and '| not run |' in text
 
 
 def test_provenance_reads_the_runner_format(fake_runs):
