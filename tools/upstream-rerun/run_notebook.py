@@ -9,6 +9,11 @@ Recording (read-only; does not change any computation): for every Trainer.fit, t
 initial and final state dict, every training batch (x and labels) and the loss returned by every
 training step. After each cell, any new `max_loss` / `median_loss` is printed at full precision.
 
+Floating point: the process computes in `excolor.floating_point`'s environment named by
+EXCOLOR_FLOATING_POINT (unset: `pinned`, i.e. ATEN_CPU_CAPABILITY=avx2, MKL_CBWR=COMPATIBLE,STRICT
+set before torch loads, oneDNN off; `native`: no variables, oneDNN on, as upstream ran). The
+resulting state is printed first.
+
 usage: run_notebook.py EXP_DIR NOTEBOOK.ipynb OUT_PREFIX
 """
 
@@ -23,11 +28,20 @@ typing.override = typing_extensions.override  # Python 3.11 has no typing.overri
 
 EXP_DIR, NB, OUT = (os.path.abspath(a) for a in sys.argv[1:4])
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# ---- floating-point environment: its variables must be set before torch (and MKL) load ----
+sys.path.append(os.path.dirname(os.path.dirname(HERE)))  # the repo root, last: it must not shadow upstream's packages
+import excolor.floating_point as fp  # noqa: E402  (imports no torch)
+
+FP_ENV = fp.pin()  # EXCOLOR_FLOATING_POINT, default `pinned`; sets/clears the variables in os.environ (workers inherit them)
 sys.path[:0] = [p for p in os.environ.get("EXTRA_PATH", "").split(":") if p] + [os.path.join(EXP_DIR, "pkg"), os.path.join(HERE, "stubs")]
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+torch.backends.mkldnn.enabled = FP_ENV.onednn
+fp.require()  # refuses a torch that came up in another environment
+print('floating point:', json.dumps(fp.state().as_dict()), flush=True)
 torch.set_num_threads(int(os.environ.get('NTHREADS', '1')))
 import lightning  # noqa: E402
 
