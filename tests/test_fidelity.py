@@ -14,7 +14,6 @@ worker processes, running the recipe.
 
 from __future__ import annotations
 
-import csv
 from functools import partial
 
 import numpy as np
@@ -26,6 +25,7 @@ from excolor import floating_point
 from excolor.components import build_loader, build_model, prepare, seed_everything
 from excolor.config import TrainConfig, load_experiment
 from excolor.experiment import run_experiment
+from excolor.reproduction import load_rerun, load_reruns
 from excolor.data import draw_run
 from excolor.labels import hsv_vibrancy, redness
 from excolor.training import train
@@ -94,19 +94,16 @@ def test_training_gives_the_second_machines_bits():
 
 @pinned_only
 def test_ablation_and_suppression_r_are_upstreams_for_seeds_0_to_4():
-    with PER_SEED.open() as f:
-        upstream = {int(row['seed']): row for row in csv.DictReader(f)}
+    upstream = load_rerun(PER_SEED)
     for seed in range(5):
         metrics = run_experiment(PARAMS / 'ex-2.9.1.yaml', seed, progress=False).metrics()
-        assert metrics['ablated_r'] == pytest.approx(float(upstream[seed]['ablated_r']), abs=1e-6), seed
-        assert metrics['suppression_r'] == pytest.approx(float(upstream[seed]['suppression_r']), abs=1e-6), seed
+        assert metrics['ablated_r'] == pytest.approx(upstream[seed]['ablated_r'], abs=1e-6), seed
+        assert metrics['suppression_r'] == pytest.approx(upstream[seed]['suppression_r'], abs=1e-6), seed
 
 
 @pinned_only
 @pytest.mark.parametrize('experiment', ['ex-2.3', 'ex-2.9', 'ex-2.10'])
 def test_seed_0_errors_are_upstreams_rerun_pinned(experiment):
-    from excolor.reproduction import load_reruns
-
     upstream = load_reruns(SEED0)[experiment][0]
     metrics = run_experiment(PARAMS / f'{experiment}.yaml', 0, progress=False).metrics()
     for key, value in upstream.items():  # upstream measures in float32, we in float64
