@@ -102,7 +102,7 @@ def test_ablation_and_suppression_r_are_upstreams_for_seeds_0_to_4():
 
 
 @pinned_only
-@pytest.mark.parametrize('experiment', ['ex-2.3', 'ex-2.9', 'ex-2.10'])
+@pytest.mark.parametrize('experiment', ['ex-2.2', 'ex-2.3', 'ex-2.9', 'ex-2.10'])
 def test_seed_0_errors_are_upstreams_rerun_pinned(experiment):
     upstream = load_reruns(SEED0)[experiment][0]
     metrics = run_experiment(PARAMS / f'{experiment}.yaml', 0, progress=False).metrics()
