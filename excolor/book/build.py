@@ -17,6 +17,7 @@ from excolor.book.layout import (
     GENERATED,
     MATHJAX,
     PUBLISHED,
+    UPSTREAM_RECORDINGS,
     UPSTREAM_RERUN,
     UPSTREAM_SEED0,
     DRIFT_ENVIRONMENTS,
@@ -30,6 +31,7 @@ from excolor.book.layout import (
 )
 from excolor.book.mathjax import vendor_mathjax
 from excolor.book.preflight import require_fresh_runs
+from excolor.config import load_experiment
 from excolor.book.reports import execute_reports
 from excolor.book.sphinx import run_jupyter_book
 from excolor.files import atomic_write_json
@@ -71,10 +73,12 @@ def build_book(
     if check:
         log(f'[book] {require_fresh_runs(profile, experiments, runs_dir)}')
         log(f'[book] {require_fresh_runs(wide, ["ex-2.9.1"], runs_dir)}')
+        drifted = [e for e in experiments if drift in load_experiment(root / 'params' / f'{e}.yaml').seeds]  # ex-2.2 has none
         for environment in DRIFT_ENVIRONMENTS:
-            log(f'[book] {require_fresh_runs(f"{drift}@{environment}", experiments, runs_dir, summaries=False)}')
+            log(f'[book] {require_fresh_runs(f"{drift}@{environment}", drifted, runs_dir, summaries=False)}')
     parameters = {'profile': profile, 'runs_dir': str(runs_dir), 'published': str(root / PUBLISHED), 'upstream_rerun': str(root / UPSTREAM_RERUN),
-                  'upstream_seed0': str(root / UPSTREAM_SEED0), 'wide_profile': wide, 'drift_profile': drift}
+                  'upstream_seed0': str(root / UPSTREAM_SEED0), 'wide_profile': wide, 'drift_profile': drift,
+                  'recordings': str(root / UPSTREAM_RECORDINGS)}
     with staged(root / GENERATED) as stage:
         step('assemble', lambda: assemble(runs_dir / profile, experiments, stage))
         step('reports', lambda: execute_reports(root / REPORT_TEMPLATES, stage / 'report', REPORTS, parameters))

@@ -15,6 +15,7 @@ REPORT_TEMPLATES = Path('book') / 'report'
 PUBLISHED = Path('book') / 'data' / 'published.yaml'
 UPSTREAM_RERUN = Path('book') / 'data' / 'upstream-ex-2.9.1-pinned-per-seed.csv'  # the original code re-run in the pinned environment
 UPSTREAM_SEED0 = Path('book') / 'data' / 'upstream-seed0-pinned.csv'  # ... and its other notebooks, seed 0 (tools/upstream-rerun)
+UPSTREAM_RECORDINGS = Path('book') / 'data'  # ... and its recorded trainings, upstream-ex-2.9.1-pinned-seed<S>.npz
 MATHJAX = Path('_vendor') / 'mathjax'
 BENCH = Path('_build') / 'bench.json'
 REPORTS = ('reproduction', 'reproducibility', 'statistics', 'wide')

@@ -138,7 +138,7 @@ class ReproductionPage:
         best = (f'the best of these seeds stays seed {d.best_pinned}' if not d.best_changes else
                 'the best of these seeds changes (seed ' + ', '.join(f'{s} in {e}' for e, s in d.best_elsewhere.items()) + f', not {d.best_pinned})')
         return (f'Re-run in the {envs} floating-point environment{"s" if len(d.environments) > 1 else ""} of this machine, Ex 2.9.1\'s ablation r '
-                f'moved by up to {d.largest:.2g} (median {d.median:.2g}) over {d.seeds} seeds; {d.over} of {d.seeds} moved by more than '
+                f'moved by up to {d.largest:.3g} (median {d.median:.2g}) over {d.seeds} seeds; {d.over} of {d.seeds} moved by more than '
                 f'{d.threshold:g}, {d.identical} not at all, and {best}.')
 
     def glue(self) -> None:
