@@ -3,8 +3,9 @@
 Two numerics, one stream (`excolor.data`: upstream's draws, replayed):
 
 - `exact` (the default, and the book's): upstream's floating-point operations: its loss
-  (`excolor.loss`), torch's Adam as upstream configured it, oneDNN on. The final weights are
-  bit-identical to the earlier codebase's own runs on the same torch.
+  (`excolor.loss`), torch's Adam as upstream configured it. In the same floating-point
+  environment (`excolor.floating_point`) the final weights are bit-identical to the earlier
+  codebase's own runs on the same torch.
 - `fast`: the same mathematics in the stacked trainer (`excolor.batched`), which trains one
   seed or a thousand at once with the same bits per seed: Adam's fused kernel, torch's native
   kernels for tiny tensors. Rounding differs in the last bits, so runs drift apart from the
