@@ -146,9 +146,10 @@ class KeyframeSchedule:
         for cells in reader:
             if not any(c.strip() for c in cells):
                 continue
-            if len(cells) > len(header):
-                raise ScheduleError(source, f'{len(cells)} cells but {len(header)} columns', line=reader.line_num)
-            rows.append((reader.line_num, cells[header.index('STEP')].strip(), cells + [''] * (len(header) - len(cells))))
+            if len(cells) != len(header):  # a short row was once padded silently: a lost comma moves every cell after it
+                raise ScheduleError(source, f'{len(cells)} cells but {len(header)} columns; give every column a cell (an empty one '
+                                            'where there is no keyframe)', line=reader.line_num)
+            rows.append((reader.line_num, cells[header.index('STEP')].strip(), cells))
         if not rows:
             raise ScheduleError(source, 'no keyframes')
 

@@ -94,3 +94,8 @@ def test_unknown_easing_and_bad_step():
         KeyframeSchedule.parse('STEP,lr\n0,1\nsoon,2\n')
     with pytest.raises(ScheduleError, match='needs absolute steps above and below'):
         KeyframeSchedule.parse('STEP,lr\n0,1\n+0.5,2\n')
+
+
+def test_a_short_row_is_an_error_not_padded():
+    with pytest.raises(ScheduleError, match=r'line 3.*3 cells but 4 columns; give every column a cell'):
+        KeyframeSchedule.parse('STEP,lr,anchor,separate\n0,1e-8,0,0.1\n100,0.1,0.1\n')
