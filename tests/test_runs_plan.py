@@ -13,7 +13,7 @@ from excolor.files import atomic_write_json
 from excolor.runs import cli, keys
 from excolor.runs.layout import PARAMS_DIR, ROOT, Layout, experiment_ids, version_key
 from excolor.runs.plan import job_state, make_plan
-from tests.fixtures.sweeps import fixture_layout, write_experiment
+from tests.fixtures.sweeps import add_unused_column, fixture_layout, write_experiment
 
 
 def keys_by_name(plan):
@@ -210,7 +210,7 @@ def test_python_dash_m_works():
 def test_intended_schedule_fallbacks_are_shown_before_anything_runs(tmp_path, capsys):
     layout = fixture_layout(tmp_path, {'fx-a': [0]})
     csv = layout.params_dir / 'schedules' / 'tiny.csv'
-    csv.write_text(csv.read_text().replace('anti-subspace', 'anti-subspace,spare', 1))
+    add_unused_column(csv, 'spare')
     assert cli.main(['--list', '--profile', 'quick', *dirs(layout)]) == 0
     assert capsys.readouterr().err == f"note: fx-a: schedule column 'spare' of {csv} is unused: no regularizer is named 'spare'\n"
     assert make_plan('quick', None, layout).runs[0].notes == (f"fx-a: schedule column 'spare' of {csv} is unused: no regularizer is named 'spare'",)

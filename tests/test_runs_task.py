@@ -12,7 +12,7 @@ from excolor.runs.check import check
 from excolor.runs.kernels import POOL
 from excolor.runs.plan import make_plan
 from excolor.runs.progress import Progress, summary_table
-from tests.fixtures.sweeps import PRELOAD, WARM, fixture_layout
+from tests.fixtures.sweeps import PRELOAD, WARM, add_unused_column, fixture_layout
 
 LIGHT = {'preload': PRELOAD, 'warm': WARM}
 
@@ -79,7 +79,7 @@ def test_a_disk_too_full_for_the_error_still_marks_the_run_failed(tmp_path, monk
 def test_provenance_keeps_the_schedule_notes(tmp_path):
     layout = fixture_layout(tmp_path, {'fx-a': [0]})
     csv = layout.params_dir / 'schedules' / 'tiny.csv'
-    csv.write_text(csv.read_text().replace('anti-subspace', 'anti-subspace,spare', 1))
+    add_unused_column(csv, 'spare')
     job = make_plan('quick', None, layout).runs[0]
     assert task.execute(job, **LIGHT)['status'] == 'done'
     prov = json.loads((Path(job.folder) / 'provenance.json').read_text())
