@@ -131,8 +131,9 @@ def cpu() -> dict[str, Any]:
     return info
 
 
-def _mkl_mode() -> int | None:
-    """MKL's reproducibility mode word in this process (None: torch carries no MKL, or does not export it)."""
+@lru_cache(maxsize=1)
+def _mkl_getter() -> Any:
+    """torch's bundled `mkl_cbwr_get` (None: torch carries no MKL, or does not export it)."""
     import torch
 
     lib = Path(torch.__file__).parent / 'lib' / ('libtorch_cpu.so' if sys.platform.startswith('linux') else 'libtorch_cpu.dylib')
@@ -141,7 +142,13 @@ def _mkl_mode() -> int | None:
     except (OSError, AttributeError):
         return None
     get.restype, get.argtypes = ctypes.c_int, [ctypes.c_int]
-    return get(-1)  # MKL_CBWR_ALL
+    return get
+
+
+def _mkl_mode() -> int | None:
+    """MKL's reproducibility mode word in this process (None: no MKL to ask)."""
+    get = _mkl_getter()
+    return None if get is None else get(-1)  # MKL_CBWR_ALL
 
 
 def _numpy_features() -> dict[str, bool]:
@@ -152,8 +159,9 @@ def _numpy_features() -> dict[str, bool]:
     return dict(__cpu_features__)
 
 
-def _openblas_cores() -> list[str]:
-    """The kernel family each OpenBLAS that NumPy and SciPy bring chose at load time."""
+@lru_cache(maxsize=1)
+def _openblas_cores() -> tuple[str, ...]:
+    """The kernel family each OpenBLAS that NumPy and SciPy bring chose at load time (fixed from then on)."""
     import numpy
 
     cores = []
@@ -169,7 +177,7 @@ def _openblas_cores() -> list[str]:
                 get.restype = ctypes.c_char_p
                 cores.append(get().decode())
                 break
-    return cores
+    return tuple(cores)
 
 
 @dataclass(frozen=True)
@@ -182,7 +190,7 @@ class State:
     cpu: dict[str, Any]
     torch_capability: str
     mkl_cbwr: str | None
-    openblas: list[str]
+    openblas: tuple[str, ...]
     onednn: bool
     variables: dict[str, str]
     torch: str
@@ -218,14 +226,19 @@ def mismatches(env: Environment | None = None) -> list[str]:
 
 def state(device: str = 'cpu') -> State:
     """This process's floating-point environment as torch actually runs it."""
+    env = requested()
+    return _state(device, env, mismatches(env) if device == 'cpu' and covered() is None else [])
+
+
+def _state(device: str, env: Environment, wrong: list[str]) -> State:
+    """The state, given how this process differs from `env` (measured once by the caller)."""
     import torch
 
-    env = requested()
     mode = _mkl_mode()
     outside = f'{device}: the pinned environment covers CPU runs only' if device != 'cpu' else covered()
     if outside is None and env.name != PINNED:
         outside = f'{SWITCH}={env.name}: {env.description}'
-    if outside is None and (wrong := mismatches(env)):
+    if outside is None and wrong:
         outside = '; '.join(wrong)
     return State(env.name, outside is None, outside, cpu(), torch.backends.cpu.get_cpu_capability(),
                  None if mode is None else hex(mode), _openblas_cores(), bool(torch.backends.mkldnn.enabled),
@@ -244,12 +257,13 @@ def require(device: str = 'cpu') -> State:
     env = requested()
     if device == 'cpu':
         torch.backends.mkldnn.enabled = env.onednn
-    if covered() is None and device == 'cpu' and (wrong := mismatches(env)):
+    wrong = mismatches(env) if device == 'cpu' and covered() is None else []
+    if wrong:
         settings = ' '.join(f'{k}={v}' for k, v in env.variables.items())
         raise FloatingPointEnvironmentError(
             f'torch was loaded outside the {env.name} floating-point environment ({"; ".join(wrong)}), so this run would not be '
             f'the same on another machine. Import excolor before torch, or start Python with {settings}.')
-    return state(device)
+    return _state(device, env, wrong)
 
 
 def dask_setup(worker: Any = None) -> None:

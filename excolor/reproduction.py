@@ -162,17 +162,21 @@ def load_runs(profile_dir: Path, experiment: str) -> dict[int, dict[str, float]]
 
 def load_rerun(path: Path) -> dict[int, dict[str, float]]:
     """Upstream re-run, per seed (`seed,<metric>,…` CSV; `#` comments)."""
-    with path.open() as f:
-        return {int(row.pop('seed')): {k: float(v) for k, v in row.items()} for row in csv.DictReader(line for line in f if not line.startswith('#'))}
+    return {int(row.pop('seed')): {k: float(v) for k, v in row.items()} for row in _csv_rows(path)}
 
 
 def load_reruns(path: Path) -> dict[str, dict[int, dict[str, float]]]:
     """Upstream re-run, one number per line (`experiment,seed,metric,value,…` CSV; `#` comments)."""
     out: dict[str, dict[int, dict[str, float]]] = {}
-    with path.open() as f:
-        for row in csv.DictReader(line for line in f if not line.startswith('#')):
-            out.setdefault(row['experiment'], {}).setdefault(int(row['seed']), {})[row['metric']] = float(row['value'])
+    for row in _csv_rows(path):
+        out.setdefault(row['experiment'], {}).setdefault(int(row['seed']), {})[row['metric']] = float(row['value'])
     return out
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    """A CSV's rows as dicts by its header, `#` comment lines (how the re-run was made) skipped."""
+    with path.open() as f:
+        return list(csv.DictReader(line for line in f if not line.startswith('#')))
 
 
 def load_published(path: str | Path) -> dict[str, Any]:

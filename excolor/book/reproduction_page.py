@@ -83,7 +83,6 @@ class ReproductionPage:
         self.recorded = recorded_weights(recordings, runs_dir / profile / 'ex-2.9.1')
         self.environments = run_environments(runs_dir / profile)
         r291, ours291 = self.rerun['ex-2.9.1'], self.ours.get('ex-2.9.1', {})
-        self.seeds_run = len(ours291)
         both = [s for s in ours291 if s in r291]
         self.seeds_compared = len(both)
         self.seeds_equal = sum(1 for s in both if all(abs(ours291[s][k] - v) <= RERUN_MATCH for k, v in r291[s].items()))
@@ -144,13 +143,10 @@ class ReproductionPage:
     def glue(self) -> None:
         from myst_nb import glue
 
-        d = self.ablation_drift()
         numbers = {'compared_count': len(self.rows), 'identical_count': self.counts[IDENTICAL], 'drift_count': self.counts[DRIFT],
                    'differs_count': self.counts[DIFFERS], 'not_run_count': self.counts[NOT_RUN], 'rerun_equal_count': sum(self.same),
                    'rerun_compared_count': len(self.same), 'rerun_seeds_equal': self.seeds_equal, 'rerun_seeds_run': self.seeds_compared,
                    'fidelity_text': self.fidelity_text(), 'environment_text': self.environment_text(), 'drift_text': self.drift_text()}
-        if d is not None:
-            numbers |= {'drift_r_largest': d.largest, 'drift_r_over': d.over, 'drift_r_seeds': d.seeds}
         for metric, tol in self.tolerances.get('ex-2.9.1', {}).items():
             numbers[f'drift_{metric}'] = tol
         for key, value in numbers.items():
