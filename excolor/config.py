@@ -3,27 +3,28 @@
 `load_experiment('params/ex-2.9.1.yaml')` is the only way parameters reach code. Everything
 is checked before any work starts: unknown keys (with the closest valid key), types, anchor
 lengths against the latent size, label and layer names, and the schedule file itself.
+
+A params file may build on another (`base: ex-2.9.1`, see `excolor.layers`), and any value may
+be overridden for one run (`overrides={'training.data.labels.red.scale': 0.04}`, the runner's
+`--set`). Both are checked like the file itself, and an error names the file and line, or the
+`--set`, that wrote the value.
 """
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 from excolor import schedule_columns
 from excolor.color import ColorGrid, arange_cyclic
 from excolor.labels import QUANTITIES, LabelRule
+from excolor.layers import ConfigError, Layer, apply_overrides, dotted, locate, merge, parse_overrides, read_with_bases, suggest, value_at
 from excolor.schedule import KeyframeSchedule, ScheduleError
-
-
-class ConfigError(ValueError):
-    """Parameters that cannot be used; the message says where (file:line) and which key."""
 
 
 class Strict(BaseModel):
@@ -274,7 +275,9 @@ class StackedSpec(Strict):
 class Experiment(Strict):
     id: str
     title: str
-    seed_notebook: str  # the earlier notebook this reproduces
+    notebook: str  # its template, book/experiments/<notebook>.ipynb: one per kind of experiment, shared by its variants
+    base: str | None = None  # the params file this one builds on (excolor.layers): only what differs is written
+    seed_notebook: str | None = None  # the earlier notebook this reproduces; None: a new experiment
     model: ModelSpec
     regularizers: list[RegularizerSpec]
     training: TrainingSpec
@@ -284,6 +287,7 @@ class Experiment(Strict):
     seeds: dict[str, Seeds]
     stacked: StackedSpec | None = None
     source: str = ''  # the params file (filled in by the loader)
+    overrides: dict[str, Any] = {}  # the `--set` values that changed something (filled in by the loader)
 
     @model_validator(mode='after')
     def _profiles(self) -> Experiment:
@@ -298,6 +302,10 @@ class Experiment(Strict):
                 twice = sorted({s for s in seeds if seeds.count(s) > 1})
                 raise ValueError(f'seeds.{name}: seed {twice[0]} is listed twice; each seed is one run folder')
         return self
+
+    def science(self) -> dict[str, Any]:
+        """Every parameter that can change a number: all but names, seeds, how seeds are grouped into runs, and bookkeeping."""
+        return self.model_dump(mode='json', exclude={'id', 'title', 'notebook', 'base', 'seed_notebook', 'seeds', 'stacked', 'source', 'overrides'})
 
     def is_stacked(self, profile: str) -> bool:
         """Does `profile` train this experiment's seeds together, in chunks (fast numerics)?"""
@@ -341,45 +349,56 @@ class TrainConfig:
 # ── loading ────────────────────────────────────────────────────────────────────────────
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Parse and fully check a params file; raise `ConfigError` naming file, line and key."""
+def load_experiment(path: str | Path, overrides: Mapping[str, Any] | Iterable[str] | None = None) -> Experiment:
+    """Parse and fully check a params file (with its bases, and `overrides`: dotted key → value, or
+    `'key=value'` strings); raise `ConfigError` naming the file and line, or the `--set`, of each problem."""
     path = Path(path)
+    layers = read_with_bases(path)
+    raw = merge(layers)
+    asked = parse_overrides(overrides)
+    if asked:
+        raw, sets = apply_overrides(raw, asked)
+        layers = [sets, *layers]
+    exp = _validate(raw, path, layers)
+    if asked:  # record only what changed something: a value the file already has names no new experiment
+        plain = _validate(merge(layers[1:]), path, layers[1:]).model_dump(mode='json')
+        done = exp.model_dump(mode='json')
+        changed = {k: v for k, v in asked.items() if _value_or_none(done, k) != _value_or_none(plain, k)}
+        exp = exp.model_copy(update={'overrides': changed})
+    return exp
+
+
+def _value_or_none(tree: Any, key: str) -> Any:
     try:
-        text = path.read_text(encoding='utf-8')
-    except OSError as e:
-        raise ConfigError(f'{path}: cannot read params file ({e.strerror})') from None
-    except UnicodeDecodeError as e:
-        raise ConfigError(f'{path}: not UTF-8 text (byte {e.start} is {e.object[e.start:e.start + 1]!r}); save it as UTF-8') from None
-    try:
-        _refuse_aliases(text, path)
-        raw = yaml.safe_load(text)
-        tree = yaml.compose(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, 'problem_mark', None)
-        line = f':{mark.line + 1}' if mark else ''
-        raise ConfigError(f'{path}{line}: not valid YAML ({getattr(e, "problem", e)})') from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f'{path}: expected a mapping of keys at the top level')
-    duplicates = [f'{path}:{line}: {_dotted(loc)}: duplicate key (first given at line {first}); each key may appear once'
-                  for loc, line, first in _duplicate_keys(tree, ())]
-    if duplicates:
-        raise ConfigError('\n'.join(duplicates))
+        return value_at(tree, key)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _validate(raw: dict[str, Any], path: Path, layers: list[Layer]) -> Experiment:
+    def where(loc: tuple) -> str:
+        return locate(layers, loc)
+
+    for key in ('source', 'overrides'):
+        if key in raw:
+            raise ConfigError(f'{where((key,))}: {key}: filled in by the loader; a params file may not set it')
     try:
         exp = Experiment.model_validate({**raw, 'source': str(path)})
     except ValidationError as e:
-        raise ConfigError('\n'.join(_describe(err, path, tree) for err in e.errors())) from None
+        raise ConfigError('\n'.join(describe_error(err, where) for err in e.errors())) from None
     problems = list(_cross_checks(exp))
     if problems:
-        raise ConfigError('\n'.join(f'{path}:{_line(tree, loc)}: {_dotted(loc)}: {msg}' for loc, msg in problems))
+        raise ConfigError('\n'.join(f'{where(loc)}: {dotted(loc)}: {msg}' for loc, msg in problems))
+    at = where(('training', 'schedule'))
     try:
         exp.schedule
     except (ScheduleError, OSError) as e:
-        raise ConfigError(f'{path}:{_line(tree, ("training", "schedule"))}: training.schedule: {e}') from None
+        raise ConfigError(f'{at}: training.schedule: {e}') from None
     except UnicodeDecodeError as e:
-        raise ConfigError(f'{path}:{_line(tree, ("training", "schedule"))}: training.schedule: '
-                          f'{Path(path).parent / exp.training.schedule}: not UTF-8 text (byte {e.start}); save it as UTF-8') from None
-    for msg in _schedule_checks(exp):
-        raise ConfigError(f'{path}:{_line(tree, ("training", "schedule"))}: training.schedule: {msg}')
+        raise ConfigError(f'{at}: training.schedule: {Path(path).parent / exp.training.schedule}: not UTF-8 text (byte {e.start}); '
+                          'save it as UTF-8') from None
+    for msg in schedule_columns.problems(exp):
+        raise ConfigError(f'{at}: training.schedule: {msg}')
     return exp
 
 
@@ -394,7 +413,7 @@ def _cross_checks(exp: Experiment):
             yield ('regularizers', i, 'layer'), f'unknown layer {r.layer!r} for {exp.model.kind} (have {sorted(exp.model.layers)})'
         for j, lab in enumerate(r.labels or []):
             if lab not in labels:
-                yield ('regularizers', i, 'labels', j), f'unknown label {lab!r}' + _suggest(lab, labels, 'training.data.labels defines')
+                yield ('regularizers', i, 'labels', j), f'unknown label {lab!r}' + suggest(lab, labels, 'training.data.labels defines')
             if 'validate' in r.phases and exp.training.validation and lab not in val_labels:
                 yield ('regularizers', i, 'labels', j), f'label {lab!r} is validated but training.validation.data.labels does not define it'
         if isinstance(r, (AnchorSpec, AntiAnchorSpec)) and len(r.anchor) != k:
@@ -407,7 +426,7 @@ def _cross_checks(exp: Experiment):
     for vname, v in exp.variants.items():
         for j, drop in enumerate(v.without):
             if drop not in names:
-                yield ('variants', vname, 'without', j), f'no regularizer named {drop!r}' + _suggest(drop, names)
+                yield ('variants', vname, 'without', j), f'no regularizer named {drop!r}' + suggest(drop, names)
         try:
             ModelSpec(**{**exp.model.model_dump(), **v.model})
         except ValidationError as e:
@@ -420,7 +439,7 @@ def _cross_checks(exp: Experiment):
             yield ('evaluation', 'conditions', i, 'dims'), f'dims {c.dims} out of range for latent size {k}'
         for j, vn in enumerate(c.variants or []):
             if vn not in models:
-                yield ('evaluation', 'conditions', i, 'variants', j), f'no variant {vn!r}' + _suggest(vn, models)
+                yield ('evaluation', 'conditions', i, 'variants', j), f'no variant {vn!r}' + suggest(vn, models)
         layer = getattr(c, 'layer', None)
         if layer and layer not in exp.model.layers:
             yield ('evaluation', 'conditions', i, 'layer'), f'unknown layer {layer!r}'
@@ -429,41 +448,9 @@ def _cross_checks(exp: Experiment):
             yield ('figures',), f'latent dimensions {list(dims)} out of range for latent size {k}'
     for name in exp.evaluation.correlations:
         if name not in conds:
-            yield ('evaluation', 'correlations', name), f'no condition named {name!r}' + _suggest(name, conds)
+            yield ('evaluation', 'correlations', name), f'no condition named {name!r}' + suggest(name, conds)
     if exp.evaluation.score and exp.evaluation.score not in exp.evaluation.correlations:
         yield ('evaluation', 'score'), f'{exp.evaluation.score!r} has no correlation to rank by'
-
-
-def _schedule_checks(exp: Experiment):
-    yield from schedule_columns.problems(exp)
-
-
-def _refuse_aliases(text: str, path: Path) -> None:
-    """Refuse YAML aliases (`*name`) before anything expands them: nested ones grow exponentially (an "alias bomb")."""
-    for token in yaml.scan(text):
-        if isinstance(token, yaml.AliasToken):
-            raise ConfigError(f'{path}:{token.start_mark.line + 1}: alias *{token.value}: params files may not use YAML aliases; '
-                              'write the value out')
-
-
-def _duplicate_keys(node: yaml.Node, loc: tuple):
-    """(loc, line, first line) of every key given twice in one mapping: YAML loaders keep the last silently."""
-    if isinstance(node, yaml.MappingNode):
-        first: dict[str, int] = {}
-        for key, value in node.value:
-            line = key.start_mark.line + 1
-            if key.value in first:
-                yield (*loc, key.value), line, first[key.value]
-            first.setdefault(key.value, line)
-            yield from _duplicate_keys(value, (*loc, key.value))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            yield from _duplicate_keys(item, (*loc, i))
-
-
-def _suggest(word: str, options, lead: str = 'valid') -> str:
-    close = difflib.get_close_matches(word, list(options), n=1)
-    return f"; did you mean {close[0]!r}?" if close else (f' ({lead}: {sorted(options)})' if options else '')
 
 
 def _all_fields() -> set[str]:
@@ -475,39 +462,17 @@ def _all_fields() -> set[str]:
     return seen
 
 
-def _describe(err: dict, path: Path, tree: yaml.Node) -> str:
+def describe_error(err: dict, where: Callable[[tuple], str]) -> str:
+    """One pydantic error as `where: key: message`, with the closest valid key for an unknown one."""
     loc = tuple(err['loc'])
     if loc[:1] == ('seeds',) and len(loc) > 2 and loc[2] in ('list', 'range'):  # the Seeds tag, not a key
         loc = loc[:2] + loc[3:]
     msg = err['msg']
     if err['type'] == 'extra_forbidden':
-        msg = 'unknown key' + _suggest(str(loc[-1]), _all_fields() - {'source'})
+        msg = 'unknown key' + suggest(str(loc[-1]), _all_fields() - {'source'})
     elif err['type'] == 'union_tag_invalid':
         tags = [t.strip(" '") for t in err['ctx']['expected_tags'].split(',')]
-        msg = f"unknown {err['ctx']['discriminator'].strip(chr(39))} {err['ctx']['tag']!r}" + _suggest(err['ctx']['tag'], tags)
+        msg = f"unknown {err['ctx']['discriminator'].strip(chr(39))} {err['ctx']['tag']!r}" + suggest(err['ctx']['tag'], tags)
     elif 'input' in err and not isinstance(err['input'], (dict, list)):
         msg += f' (got {err["input"]!r})'
-    return f'{path}:{_line(tree, loc)}: {_dotted(loc)}: {msg}'
-
-
-def _dotted(loc: tuple) -> str:
-    out = ''
-    for part in loc:
-        out += f'[{part}]' if isinstance(part, int) else (f'.{part}' if out else str(part))
-    return out
-
-
-def _line(tree: yaml.Node | None, loc: tuple) -> int:
-    """1-based line of the deepest YAML node that `loc` reaches (pydantic's union tags are skipped)."""
-    node, line = tree, (tree.start_mark.line + 1 if tree else 1)
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
-            if match is None:
-                continue
-            key, node = match
-            line = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-    return line
+    return f'{where(loc)}: {dotted(loc)}: {msg}'

@@ -9,7 +9,11 @@ fast numerics (`excolor.batched`), then each seed's correlations are measured
 
 from __future__ import annotations
 
+import inspect
 import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown
@@ -20,8 +24,8 @@ from excolor.config import Experiment, load_experiment
 from excolor.evaluation import metric_key
 from excolor.experiment import params_path
 from excolor.files import atomic_write_json
-from excolor.notebook import output_folder
-from excolor.runs.layout import FLOATING_POINT, Layout
+from excolor.notebook import given_parameters, output_folder, write_by_hand_provenance
+from excolor.runs.layout import FLOATING_POINT, Layout, point_name
 from excolor.stacked_evaluation import stacked_correlations
 
 
@@ -43,17 +47,27 @@ def run_chunk(experiment: Experiment, seeds: list[int]) -> dict[int, dict[str, f
 class ChunkPage:
     """The stacked notebook for one chunk of seeds, writing into its run folder (as `RunPage` for one seed)."""
 
-    def __init__(self, experiment: str, profile: str, seeds: list[int], out_dir: str = '', params_dir: str = ''):
-        self.experiment = load_experiment(params_path(experiment, params_dir or None))
+    def __init__(self, experiment: str, profile: str, seeds: list[int], out_dir: str = '', params_dir: str = '',
+                 overrides: Mapping[str, Any] | None = None):
+        self.experiment = load_experiment(params_path(experiment, params_dir or None), overrides)
         self.profile, self.seeds = profile, [int(s) for s in seeds]
-        self.out = output_folder(out_dir, Layout.make().by_hand_chunk_dir(profile, experiment, self.seeds))
+        self.by_hand = not out_dir
+        self.out = output_folder(out_dir, Layout.make().by_hand_chunk_dir(profile, point_name(self.experiment), self.seeds))
         self.metrics: dict[int, dict[str, float]] = {}
+
+    @classmethod
+    def from_parameters(cls, namespace: Mapping[str, Any]) -> ChunkPage:
+        """The page for the notebook's parameters (pass `globals()`); an unknown parameter is an error."""
+        return cls(**given_parameters(namespace, list(inspect.signature(cls).parameters)))
 
     def run(self) -> pd.DataFrame:
         """Train and evaluate the chunk; save `metrics.json`; one row per seed."""
+        started = datetime.now(timezone.utc)
         self.metrics = run_chunk(self.experiment, self.seeds)
         atomic_write_json(self.out / 'metrics.json', {'seeds': {str(s): m for s, m in self.metrics.items()}})
         atomic_write_json(self.out / FLOATING_POINT, floating_point.state().as_dict())
+        if self.by_hand:
+            write_by_hand_provenance(self.out, self.experiment, self.profile, self.seeds, started)
         return pd.DataFrame.from_dict(self.metrics, orient='index').set_index('seed')
 
     def describe(self) -> Markdown:

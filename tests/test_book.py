@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+import yaml
 
 import excolor.runs
 from excolor.book import __main__ as cli
@@ -22,7 +23,8 @@ from excolor.book.assemble import (
 )
 from excolor.book.build import record_bench
 from excolor.book.fake_runs import cited_by_pages, write_fake_runs
-from excolor.book.layout import book_sources, experiments_in_toc, toc_files
+from excolor.book.layout import book_sources, toc_files
+from excolor.book.toc import generated, write_toc
 from excolor.book.markdown import table
 from excolor.numbers import as_markdown as num
 from excolor.book.mathjax import vendor_mathjax
@@ -48,8 +50,24 @@ def fake_runs(tmp_path_factory) -> Path:
     return runs
 
 
-def test_the_toc_lists_every_experiment_in_order():
-    assert experiments_in_toc(ROOT / '_toc.yml') == ['ex-2.2', 'ex-2.3', 'ex-2.9', 'ex-2.9.1', 'ex-2.10']
+def test_the_toc_lists_every_experiment_and_study_of_params(tmp_path):
+    committed = yaml.safe_load((ROOT / '_toc.yml').read_text())
+    assert generated(committed, ROOT / 'params') == committed  # `python -m excolor.book` rewrites it when params/ changes
+    pages = [f for f in toc_files(committed) if f.startswith('book/_runs/') and not f.startswith('book/_runs/report/')]
+    assert pages[:2] == ['book/_runs/ex-2.2/representative', 'book/_runs/ex-2.2/sweep'] and pages[-1] == 'book/_runs/studies/label-rarity'
+    shutil.copytree(ROOT / 'params', tmp_path / 'params')
+    (tmp_path / 'params' / 'ex-2.9.2.yaml').write_text('base: ex-2.9.1\nid: ex-2.9.2\ntitle: "Labels twice as rare"\n'
+                                                       'training: {data: {labels: {red: {scale: 0.04}}}}\n')
+    shutil.copy(ROOT / '_toc.yml', tmp_path / '_toc.yml')
+    toc = generated(committed, tmp_path / 'params')
+    assert write_toc(tmp_path, toc) and not write_toc(tmp_path, toc)
+    files = toc_files(yaml.safe_load((tmp_path / '_toc.yml').read_text()))
+    at = files.index('book/_runs/report/wide')
+    assert files[at + 1: at + 3] == ['book/_runs/ex-2.9.2/representative', 'book/_runs/ex-2.9.2/sweep']  # a variant's pages, in version order
+    assert 'book/paper/method' in files and 'book/_runs/report/statistics' in files  # the hand-written parts stay
+
+
+def test_toc_files_walks_every_level():
     toc = {'root': 'a', 'parts': [{'chapters': [{'file': 'b', 'sections': [{'file': 'book/_runs/ex-9/sweep'}]}]}]}
     assert toc_files(toc) == ['a', 'b', 'book/_runs/ex-9/sweep']
 

@@ -26,7 +26,8 @@ def test_plan_lists_every_seed_of_the_profile(tmp_path):
     assert [j.name for j in plan.runs] == ['fx-a/seed-000', 'fx-a/seed-001', 'fx-a/seed-002', 'fx-b/seed-005']
     job = plan.runs[1]
     assert job.folder == str(tmp_path / 'runs' / 'quick' / 'fx-a' / 'seed-001')
-    assert job.parameters == {'experiment': 'fx-a', 'profile': 'quick', 'seed': 1, 'params_dir': str(layout.params_dir), 'figures': False}
+    assert job.parameters == {'experiment': 'fx-a', 'profile': 'quick', 'seed': 1, 'params_dir': str(layout.params_dir), 'figures': False,
+                              'overrides': {}}
     assert job.state() == 'missing'
     summary = plan.experiments['fx-a'].summary
     assert summary.folder.endswith('quick/fx-a/sweep') and summary.parameters['seeds'] == [0, 1, 2]
@@ -154,7 +155,7 @@ def test_unknown_experiment_profile_or_template(tmp_path):
         make_plan('huge', None, layout)
     write_experiment(tmp_path, 'fx-b')
     layout.template('fx-b').unlink()
-    with pytest.raises(ConfigError, match='no notebook template'):
+    with pytest.raises(ConfigError, match=r'fx-b.yaml: notebook: no template .*fx-b.ipynb'):
         make_plan('quick', None, layout)
     write_experiment(tmp_path, 'fx-c')
     (layout.params_dir / 'fx-c.yaml').rename(layout.params_dir / 'fx-d.yaml')

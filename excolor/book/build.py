@@ -11,6 +11,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import nbformat
+import yaml
+
 from excolor.book.assemble import assemble, staged
 from excolor.book.layout import (
     BENCH,
@@ -27,14 +30,17 @@ from excolor.book.layout import (
     REPORTS,
     ROOT,
     RUNS_DIR,
-    experiments_in_toc,
 )
 from excolor.book.mathjax import vendor_mathjax
+from excolor.book.notebooks import retitle
 from excolor.book.preflight import require_fresh_runs
 from excolor.config import load_experiment
-from excolor.book.reports import execute_reports
+from excolor.book.reports import execute_report, execute_reports
 from excolor.book.sphinx import run_jupyter_book
-from excolor.files import atomic_write_json
+from excolor.book.toc import generated, study_page, write_toc
+from excolor.files import atomic_write_json, atomic_write_text
+from excolor.runs.layout import PARAMS_DIR, STUDIES, experiment_ids, point_name
+from excolor.study import load_points, load_study, study_ids
 
 
 def record_bench(path: Path, entry: dict[str, object]) -> None:
@@ -42,6 +48,16 @@ def record_bench(path: Path, entry: dict[str, object]) -> None:
     data = json.loads(path.read_text()) if path.exists() else {}
     data['book'] = {**data.get('book', {}), **entry}
     atomic_write_json(path, data)
+
+
+def execute_study(root: Path, stage: Path, study: str, profile: str, runs_dir: Path, params_dir: Path) -> Path:
+    """The study's page (`book/report/study.ipynb` executed for it), titled with the study's title."""
+    out = stage / 'studies' / f'{study}.ipynb'  # the staged book/_runs/: `study_page(study)` once swapped in
+    execute_report(root / REPORT_TEMPLATES / 'study.ipynb', out,
+                   {'study': study, 'profile': profile, 'runs_dir': str(runs_dir), 'params_dir': str(params_dir)})
+    nb = nbformat.read(out, as_version=4)
+    atomic_write_text(out, nbformat.writes(retitle(nb, load_study(params_dir / STUDIES / f'{study}.yaml', params_dir).title)))
+    return out
 
 
 def build_book(
@@ -57,7 +73,9 @@ def build_book(
     """Build the site (or, with `pdf`, the book's PDF; with `paper`, the article PDF) from `runs_dir/<profile>/`; returns the output path."""
     root, runs_dir = Path(root).resolve(), Path(runs_dir).resolve()
     builder = 'paper' if paper else 'pdf' if pdf else 'html'
-    experiments = experiments_in_toc(root / '_toc.yml')
+    params_dir = root / 'params' if (root / 'params').is_dir() else PARAMS_DIR
+    experiments, studies = experiment_ids(params_dir), study_ids(params_dir / STUDIES)
+    toc = generated(yaml.safe_load((root / '_toc.yml').read_text()), params_dir)  # the pages params/ asks for
     steps: dict[str, float] = {}
     t_all = time.perf_counter()
 
@@ -73,15 +91,21 @@ def build_book(
     if check:
         log(f'[book] {require_fresh_runs(profile, experiments, runs_dir)}')
         log(f'[book] {require_fresh_runs(wide, ["ex-2.9.1"], runs_dir)}')
-        drifted = [e for e in experiments if drift in load_experiment(root / 'params' / f'{e}.yaml').seeds]  # ex-2.2 has none
+        drifted = [e for e in experiments if drift in load_experiment(params_dir / f'{e}.yaml').seeds]  # ex-2.2 has none
         for environment in DRIFT_ENVIRONMENTS:
             log(f'[book] {require_fresh_runs(f"{drift}@{environment}", drifted, runs_dir, summaries=False)}')
+        if studies:
+            log(f'[book] {require_fresh_runs(profile, [], runs_dir, summaries=False, studies=studies)}')
+    write_toc(root, toc)
+    folders = sorted({*experiments, *(point_name(p.experiment) for s in studies
+                                      for p in load_points(load_study(params_dir / STUDIES / f'{s}.yaml', params_dir), profile, params_dir))})
     parameters = {'profile': profile, 'runs_dir': str(runs_dir), 'published': str(root / PUBLISHED), 'upstream_rerun': str(root / UPSTREAM_RERUN),
                   'upstream_seed0': str(root / UPSTREAM_SEED0), 'wide_profile': wide, 'drift_profile': drift,
-                  'recordings': str(root / UPSTREAM_RECORDINGS)}
+                  'recordings': str(root / UPSTREAM_RECORDINGS), 'experiments': experiments, 'folders': folders}
     with staged(root / GENERATED) as stage:
         step('assemble', lambda: assemble(runs_dir / profile, experiments, stage))
         step('reports', lambda: execute_reports(root / REPORT_TEMPLATES, stage / 'report', REPORTS, parameters))
+        step('studies', lambda: [execute_study(root, stage, s, profile, runs_dir, params_dir) for s in studies])
     step('mathjax', lambda: vendor_mathjax(root / MATHJAX))
     out = step('jupyter_book', lambda: run_jupyter_book(root, builder))
     total = round(time.perf_counter() - t_all, 3)

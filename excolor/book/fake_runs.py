@@ -33,15 +33,30 @@ FAKE_FLOATING_POINT = {'environment': 'pinned', 'pinned': True, 'outside': None,
                        'torch_capability': 'AVX2', 'mkl_cbwr': '0x1000a', 'openblas': ['Haswell'], 'onednn': False, 'variables': {}, 'torch': 'fake'}
 STATS = ('mean', 'std', 'min', 'max', 'ci_low', 'ci_high', 'n')
 
-# Conditions per experiment (variant prefixes included), as excolor.evaluation names them.
-CONDITIONS: dict[str, dict[str, bool]] = {  # condition -> has a correlation with similarity
-    'ex-2.2': {'no_intervention': False, 'suppression': True, 'repulsion': True},
-    'ex-2.3': {'sigmoid_no_intervention': False, 'linear_no_intervention': False, 'linear_suppression': True, 'linear_repulsion': True},
-    'ex-2.9': {'no_intervention': False, 'ablated': True},
-    'ex-2.9.1': {'no_intervention': False, 'ablated': True, 'pruned': True, 'suppression': True},
-    'ex-2.10': {'with_unitarity_no_intervention': False, 'with_unitarity_ablated': True, 'without_unitarity_no_intervention': False, 'without_unitarity_ablated': True},
-}
-EXPERIMENTS = tuple(CONDITIONS)
+PARAMS_DIR = Path(__file__).resolve().parent.parent.parent / 'params'  # the experiments and studies to fake: the book's
+
+
+def book_experiments(params_dir: Path = PARAMS_DIR) -> list[str]:
+    """The book's experiments, from its params files (as the book's table of contents takes them)."""
+    from excolor.runs.layout import experiment_ids
+
+    return experiment_ids(params_dir)
+
+
+def conditions(experiment: str, params_dir: Path = PARAMS_DIR) -> dict[str, bool]:
+    """Condition keys (variant prefixes included, as excolor.evaluation names them) -> has a correlation with similarity, from the params."""
+    from excolor.config import load_experiment
+    from excolor.evaluation import metric_key
+
+    path = params_dir / f'{experiment}.yaml'
+    if not path.exists():
+        return {'no_intervention': False, 'ablated': True}
+    exp = load_experiment(path)
+    many = len(exp.variants) > 1
+    return {f'{metric_key(v)}_' * many + metric_key(c.name): c.name in exp.evaluation.correlations
+            for v in exp.variants for c in exp.evaluation.conditions if c.variants is None or v in c.variants}
+
+
 NAMED_COLOURS = ('red', 'orange', 'yellow', 'lime', 'green', 'teal', 'cyan', 'azure', 'blue', 'purple', 'magenta', 'pink',
                  'black', 'dark_gray', 'gray', 'light_gray', 'white')
 
@@ -86,7 +101,7 @@ def fake_value(*parts: object) -> float:
 def fake_metrics(experiment: str, seed: int) -> dict[str, float]:
     """Plausible values for our metric keys (the same keys a real run writes, fewer named colours)."""
     out: dict[str, float] = {'seed': float(seed)}
-    for cond, correlated in CONDITIONS.get(experiment, {'no_intervention': False, 'ablated': True}).items():
+    for cond, correlated in conditions(experiment).items():
         base = 1e-4 if 'no_intervention' in cond else 0.25
         out[f'{cond}_max_mse'] = base * (1 + fake_value(experiment, seed, cond, 'max'))
         out[f'{cond}_median_mse'] = base / 20 * (1 + fake_value(experiment, seed, cond, 'median'))
@@ -96,6 +111,7 @@ def fake_metrics(experiment: str, seed: int) -> dict[str, float]:
         if correlated:
             r = 0.85 + 0.14 * fake_value(experiment, seed, cond, 'r')
             out.update({f'{cond}_r': r, f'{cond}_r2': r * r, f'{cond}_p': 0.0, f'{cond}_power': 3.0, f'{cond}_abs': r})
+    out['labels_red'] = float(round(90 * (0.5 + fake_value(experiment, seed, 'labels'))))  # samples labelled red, as a run counts them
     scored = [k for k in out if k.endswith('ablated_abs')] or [k for k in out if k.endswith('_abs')]
     if scored:
         out['score'] = out[scored[0]]
@@ -216,13 +232,14 @@ def write_fake_runs(
     runs_dir: str | Path,
     profile: str = 'quick',
     *,
-    experiments: Iterable[str] = EXPERIMENTS,
+    experiments: Iterable[str] | None = None,
     seeds: Iterable[int] = (0, 1),
     cited: Cited | None = None,
 ) -> Path:
-    """Write `runs_dir/<profile>/<experiment>/{seed-NNN,sweep,showcase/seed-NNN}/` for every experiment; returns the profile folder."""
+    """Write `runs_dir/<profile>/<experiment>/{seed-NNN,sweep,showcase/seed-NNN}/` for every experiment (default: the book's),
+    and every study's points; returns the profile folder."""
     cited = cited or Cited()
-    seeds, experiments = list(seeds), list(experiments)
+    seeds, experiments = list(seeds), list(experiments) if experiments is not None else book_experiments()
     profile_dir = Path(runs_dir) / profile
     figures = _Figures()
     for exp in experiments:
@@ -262,7 +279,26 @@ def write_fake_runs(
     if 'ex-2.9.1' in experiments:
         write_fake_wide(runs_dir, profile)
     write_fake_drift(runs_dir, profile, experiments, seeds)
+    write_fake_studies(runs_dir, profile)
     return profile_dir
+
+
+def write_fake_studies(runs_dir: str | Path, profile: str, params_dir: Path = PARAMS_DIR) -> None:
+    """Every study's points for `profile`: its seeds' metrics, in the folders the runner would use (an experiment's own are left alone)."""
+    from excolor.runs.layout import STUDIES, point_name
+    from excolor.study import load_points, load_study, study_ids
+
+    for name in study_ids(params_dir / STUDIES):
+        study = load_study(params_dir / STUDIES / f'{name}.yaml', params_dir)
+        for point in load_points(study, profile, params_dir):
+            folder = Path(runs_dir) / profile / point_name(point.experiment)
+            for seed in study.seeds_for(profile):
+                run = folder / f'seed-{seed:03d}'
+                if (run / 'metrics.json').exists():
+                    continue
+                atomic_write_json(run / 'metrics.json', fake_metrics(point.experiment.id, seed + 7919 * len(point.experiment.overrides)))
+                atomic_write_json(run / 'floating-point.json', FAKE_FLOATING_POINT)
+                atomic_write_json(run / 'provenance.json', fake_provenance(point.experiment.id, profile, seed))
 
 
 def write_fake_drift(runs_dir: str | Path, profile: str, experiments: list[str], seeds: list[int]) -> None:

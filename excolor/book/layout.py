@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import yaml
@@ -25,8 +24,6 @@ WIDE_PROFILES = {'full': 'wide', 'quick': 'wide-quick'}
 DRIFT_PROFILES = {'full': 'drift', 'quick': 'drift-quick'}
 DRIFT_ENVIRONMENTS = ('native', 'mkl-compatible')
 
-_RUN_PAGE = re.compile(r'^book/_runs/(?P<experiment>[^/]+)/(?:representative|sweep)(?:\.ipynb)?$')
-
 
 def toc_files(toc: dict) -> list[str]:
     """Every `file:` entry of a jb-book table of contents, in order (root first)."""
@@ -44,16 +41,6 @@ def toc_files(toc: dict) -> list[str]:
 
     walk({k: v for k, v in toc.items() if k != 'root'})
     return out
-
-
-def experiments_in_toc(toc_path: str | Path) -> list[str]:
-    """The experiments whose run pages (`book/_runs/<experiment>/…`) the book lists, in order."""
-    found: list[str] = []
-    for entry in toc_files(yaml.safe_load(Path(toc_path).read_text())):
-        m = _RUN_PAGE.match(entry)
-        if m and m['experiment'] not in found and m['experiment'] != 'report':
-            found.append(m['experiment'])
-    return found
 
 
 def book_sources(root: str | Path) -> list[Path]:

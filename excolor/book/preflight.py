@@ -23,7 +23,7 @@ def runner_available() -> bool:
     return importlib.util.find_spec('excolor.runs') is not None
 
 
-def problems(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR, summaries: bool = True) -> list[str] | None:
+def problems(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR, summaries: bool = True, studies: list[str] | None = None) -> list[str] | None:
     """Readable problems from `excolor.runs.check` (empty: all fresh), or None if there is no runner."""
     if not runner_available():
         return None
@@ -31,6 +31,8 @@ def problems(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR, su
     if inspect.ismodule(check):  # once `excolor.runs.check` is imported, the package attribute is that module
         check = check.check
     kwargs: dict = {} if summaries else {'summaries': False}
+    if studies:
+        kwargs['studies'] = studies
     params = inspect.signature(check).parameters
     if 'runs_dir' in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         kwargs['runs_dir'] = runs_dir
@@ -39,9 +41,10 @@ def problems(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR, su
     return [str(p) for p in check(profile, experiments, **kwargs)]
 
 
-def require_fresh_runs(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR, summaries: bool = True) -> str:
-    """Raise `RunsNotReady` listing every missing or stale run; otherwise say what was checked."""
-    found = problems(profile, experiments, runs_dir, summaries)
+def require_fresh_runs(profile: str, experiments: list[str], runs_dir: Path = RUNS_DIR, summaries: bool = True,
+                       studies: list[str] | None = None) -> str:
+    """Raise `RunsNotReady` listing every missing or stale run (of `experiments`, or of `studies`' points); otherwise say what was checked."""
+    found = problems(profile, experiments, runs_dir, summaries, studies)
     if found is None:
         return 'excolor.runs is not installed: not checking for stale runs (only that the files exist)'
     if found:
@@ -50,4 +53,4 @@ def require_fresh_runs(profile: str, experiments: list[str], runs_dir: Path = RU
         else:  # the same folder the book reads, or the hint fills another one
             hint = f'run `{shlex.join(["python", "-m", "excolor.runs", "--profile", profile, "--runs-dir", str(runs_dir)])}` first'
         raise RunsNotReady(f'{len(found)} run(s) missing or stale for profile {profile!r}; {hint}:\n  ' + '\n  '.join(found))
-    return f'runs are fresh for profile {profile!r}: {", ".join(experiments)}'
+    return f'runs are fresh for profile {profile!r}: {", ".join(experiments or [f"study {s}" for s in studies or []])}'

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +65,13 @@ def seconds(x: Any) -> str:
     return '–' if x is None else f'{float(x):.1f}'
 
 
-def provenance_records(profile_dir: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    """(experiment, run folder name, provenance) for every run under `runs/<profile>/`, sorted."""
+def provenance_records(profile_dir: Path, folders: Iterable[str] = ()) -> list[tuple[str, str, dict[str, Any]]]:
+    """(experiment, run folder name, provenance) for every run under `runs/<profile>/` (only `folders`' if given: the book's), sorted."""
     out = []
+    keep = set(folders)
     for path in sorted(Path(profile_dir).glob('*/*/provenance.json'), key=natural):
+        if keep and path.parent.parent.name not in keep:
+            continue
         out.append((path.parent.parent.name, path.parent.name, json.loads(path.read_text())))
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,10 +51,13 @@ def recorded_weights(recordings: list[Path], run_dir: Path) -> list[Recorded]:
     return out
 
 
-def run_environments(profile_dir: Path) -> pd.DataFrame:
-    """One row per run folder: whether it computed pinned, why not, and on which CPU (from its `floating-point.json`)."""
+def run_environments(profile_dir: Path, folders: Iterable[str] = ()) -> pd.DataFrame:
+    """One row per run folder (of `folders` only, if given): whether it computed pinned, why not, and on which CPU (its `floating-point.json`)."""
     rows = []
+    keep = set(folders)
     for path in sorted(Path(profile_dir).glob(f'*/*/{FLOATING_POINT}')):
+        if keep and path.parent.parent.name not in keep:
+            continue
         s = json.loads(path.read_text())
         rows.append({'experiment': path.parent.parent.name, 'run': path.parent.name, 'pinned': bool(s.get('pinned')), 'outside': s.get('outside'),
                      'cpu': f"{s.get('cpu', {}).get('vendor', '')} {s.get('cpu', {}).get('model', '')}".strip(),

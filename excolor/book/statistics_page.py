@@ -49,12 +49,13 @@ def claim_verdict(result: PairedComparison) -> str:
 class StatisticsPage:
     """Every experiment's seeds, pooled across experiments."""
 
-    def __init__(self, runs_dir: str | Path, profile: str, published: str | Path = '', out_dir: str | Path = '.'):
+    def __init__(self, runs_dir: str | Path, profile: str, published: str | Path = '', out_dir: str | Path = '.', experiments: list[str] = ()):
+        """`experiments`: the book's (its params files); none given: every experiment under `runs/<profile>/` with a summary."""
         self.profile_dir = Path(runs_dir) / profile
         self.out = Path(out_dir)
         self.published_path = Path(published) if published else None
         summaries = sorted(self.profile_dir.glob('*/sweep/summary.json'), key=lambda p: experiment_order(p.parent.parent.name))
-        self.experiments = [p.parent.parent.name for p in summaries]
+        self.experiments = [p.parent.parent.name for p in summaries if not experiments or p.parent.parent.name in experiments]
         self.per_seed = {e: aggregate.load_metrics(self.profile_dir / e) for e in self.experiments}
         self.glued: dict[str, Any] = {}
 

@@ -47,12 +47,12 @@ def _problem(job: Job) -> Problem | None:
 
 def check(profile: str = 'full', experiments: list[str] | None = None, *, runs_dir: str | Path | None = None,
           params_dir: str | Path | None = None, templates_dir: str | Path | None = None, summary_template: str | Path | None = None,
-          summaries: bool = True) -> list[Problem]:
+          summaries: bool = True, overrides: list[str] | None = None, studies: list[str] | None = None) -> list[Problem]:
     """Every run of `profile` (and each experiment's summary) that is not complete with its current key; [] when all are fresh."""
     layout = Layout.make(runs_dir, params_dir, templates_dir, summary_template)
     try:
-        plan = make_plan(profile, list(experiments) if experiments else None, layout)
+        plan = make_plan(profile, list(experiments) if experiments else None, layout, overrides=overrides, studies=studies)
     except ConfigError as e:
         return [Problem(', '.join(experiments or ['*']), None, 'config', '', str(e))]
-    jobs = [j for ep in plan.experiments.values() for j in ep.runs + ([ep.summary] + ep.showcase() if summaries else [])]
+    jobs = [j for ep in plan.experiments.values() for j in ep.jobs(summaries)]
     return [p for p in map(_problem, jobs) if p is not None]

@@ -23,6 +23,11 @@ def parser() -> argparse.ArgumentParser:
                     help='run (default): execute missing and stale runs; status: every run\'s state; check: only the problems')
     ap.add_argument('--profile', default='full', help=f'which seeds (params: seeds.<profile>): {", ".join(PROFILES)} or one a params file adds (e.g. wide); default full')
     ap.add_argument('--experiment', '-e', action='extend', nargs='+', metavar='ID', help='only these experiments (default: every params/*.yaml)')
+    ap.add_argument('--set', action='append', dest='overrides', metavar='KEY=VALUE',
+                    help='override one parameter of the experiments, e.g. training.data.labels.red.scale=0.04 (repeatable; VALUE is YAML); '
+                         'runs go to runs/<profile>/<id>~<KEY=VALUE>/ and are cached by what they compute')
+    ap.add_argument('--study', action='extend', nargs='+', metavar='NAME', dest='studies',
+                    help='only these parameter studies (params/studies/NAME.yaml); default with no -e/--set: every experiment and study')
     ap.add_argument('--force', action='store_true', help='re-run even complete runs (and summaries)')
     ap.add_argument('--workers', type=int, help='local worker processes (default: one per core)')
     ap.add_argument('--scheduler', metavar='tcp://HOST:PORT', help='use an existing Dask cluster instead of a local one')
@@ -47,6 +52,10 @@ def rerun_command(args: argparse.Namespace) -> str:
         words += ['--scheduler', args.scheduler]
     if args.experiment:
         words += ['-e', *args.experiment]
+    for item in getattr(args, 'overrides', None) or []:
+        words += ['--set', item]
+    if getattr(args, 'studies', None):
+        words += ['--study', *args.studies]
     for option in ('runs_dir', 'params_dir', 'templates_dir', 'summary_template'):
         if getattr(args, option):
             words += [f'--{option.replace("_", "-")}', getattr(args, option)]
@@ -81,11 +90,11 @@ def _run(args: argparse.Namespace, layout: Layout) -> int:
     from excolor.runs.folders import OutputError
     from excolor.runs.plan import make_plan
 
-    plan = make_plan(args.profile, args.experiment, layout)  # every params file checked before any work
+    plan = make_plan(args.profile, args.experiment, layout, overrides=args.overrides, studies=args.studies)  # every params file checked before any work
     for line in plan.notes:
         print(f'note: {line}', file=sys.stderr)
     if args.list:
-        for job in plan.runs + [j for ep in plan.experiments.values() for j in [ep.summary, *ep.showcase()]]:
+        for job in [j for ep in plan.experiments.values() for j in ep.jobs()]:
             print(f'{job.state():<9} {job.name:<32} {job.folder}')
         return EXIT_OK
     from excolor.runs.progress import summary_table
@@ -110,16 +119,17 @@ def _check(args: argparse.Namespace, layout: Layout) -> int:
     from excolor.runs.plan import make_plan
 
     problems = check(args.profile, args.experiment, runs_dir=layout.runs_dir, params_dir=layout.params_dir,
-                     templates_dir=layout.templates_dir, summary_template=layout.summary_template, summaries=not args.no_summary)
+                     templates_dir=layout.templates_dir, summary_template=layout.summary_template, summaries=not args.no_summary,
+                     overrides=args.overrides, studies=args.studies)
     if any(p.kind == 'config' for p in problems):
         raise ConfigError('\n'.join(p.detail for p in problems if p.kind == 'config'))
     if args.command == 'status':
-        plan = make_plan(args.profile, args.experiment, layout)
+        plan = make_plan(args.profile, args.experiment, layout, overrides=args.overrides, studies=args.studies)
         print(f'{"experiment":<14} {"complete":>8} {"stale":>6} {"failed":>6} {"missing":>7}  summary')
         for name, ep in plan.experiments.items():
             c = Counter(j.state() for j in ep.runs)
             print(f'{name:<14} {c["complete"]:>8} {c["stale"]:>6} {c["failed"]:>6} {c["missing"]:>7}  '
-                  f'{ep.summary.state() if not args.no_summary else "-"}')
+                  f'{ep.summary.state() if ep.summary and not args.no_summary else "-"}')
     for p in problems:
         print(p)
     if problems:

@@ -1,7 +1,7 @@
 """Cache keys: a run is up to date when the hash of everything that can change its numbers is unchanged.
 
-A run's key covers its own experiment's parameters (the YAML, minus the seed lists of the
-profiles, plus the schedule CSV it names), its notebook template (cells only, not outputs),
+A run's key covers its experiment's science (the parameters as resolved, after `base:` and
+`--set`, minus the names and seed lists, plus the schedule CSV it names), its notebook template (cells only, not outputs),
 the library source (`excolor/**` but the code that only schedules or publishes, `NOT_RESULTS`),
 and the versions of the packages that compute. A summary's key adds its seed runs' keys and its
 own code under `runs/` (`SUMMARY_CODE`). Editing one experiment's params therefore re-runs only
@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import nbformat
-import yaml
 
 from excolor.runs.layout import LIBRARY, PROVENANCE, ROOT
 
@@ -39,12 +38,12 @@ def digest(obj: Any) -> str:
 
 
 def params_hash(exp: Experiment) -> str:
-    """The parameters as parsed (comments and key order do not matter), without `seeds`, plus the schedule CSV's bytes."""
-    source = Path(exp.source)
-    raw = yaml.safe_load(source.read_text())
-    raw.pop('seeds', None)
-    schedule = (source.parent / exp.training.schedule).read_bytes()
-    return digest({'params': raw, 'schedule': hashlib.sha256(schedule).hexdigest()})
+    """The resolved parameters' science (after `base:` and `--set`; not the id, title or seeds), plus the schedule CSV's bytes.
+
+    Two params files, or a file and a `--set`, that ask for the same science have the same hash.
+    """
+    schedule = (Path(exp.source).parent / exp.training.schedule).read_bytes()
+    return digest({'params': exp.science(), 'schedule': hashlib.sha256(schedule).hexdigest()})
 
 
 def file_hash(path: Path) -> str:

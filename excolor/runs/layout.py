@@ -6,14 +6,21 @@ notebook cannot disagree about where a run is.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from excolor.config import Experiment
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LIBRARY = ROOT / 'excolor'
 PARAMS_DIR = ROOT / 'params'
+STUDIES = 'studies'  # params/studies/<study>.yaml: parameter studies (excolor.study)
 TEMPLATES_DIR = ROOT / 'book' / 'experiments'
 SUMMARY_TEMPLATE = ROOT / 'book' / 'results' / 'sweep.ipynb'
 PUBLISHED = ROOT / 'book' / 'data' / 'published.yaml'  # marked in the summary's figure
@@ -50,6 +57,29 @@ def experiment_ids(params_dir: Path) -> list[str]:
     return sorted((p.stem for p in params_dir.glob('*.yaml')), key=version_key)
 
 
+NAMELESS = ('seeds', 'title')  # overrides that change no number, so no folder: `--set seeds.quick=[5]` runs in the experiment's own
+POINT_NAME = re.compile(r'[A-Za-z0-9._=,+~-]{1,120}')
+
+
+def point_name(exp: Experiment) -> str:
+    """The folder name of an experiment as `--set` changed it: `ex-2.9.1`, or `ex-2.9.1~training.data.labels.red.scale=0.04`.
+
+    Every override that changes a number is in the name, so different overrides never share a
+    folder; a name that would be too long, or hold a character a shell would trip on, is a hash instead.
+    """
+    named = {k: v for k, v in sorted(exp.overrides.items()) if k.split('.')[0] not in NAMELESS}
+    if not named:
+        return exp.id
+    name = '~'.join([exp.id, *(f'{k}={_word(v)}' for k, v in named.items())])
+    if POINT_NAME.fullmatch(name):
+        return name
+    return f'{exp.id}~{hashlib.sha256(json.dumps(named, sort_keys=True).encode()).hexdigest()[:12]}'
+
+
+def _word(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(',', ':'))
+
+
 def version_key(name: str) -> tuple:
     return tuple((0, int(part), '') if part.isdigit() else (1, 0, part) for part in re.split(r'[.\-]', name))
 
@@ -76,8 +106,13 @@ class Layout:
     def params(self, experiment: str) -> Path:
         return self.params_dir / f'{experiment}.yaml'
 
-    def template(self, experiment: str) -> Path:
-        return self.templates_dir / f'{experiment}.ipynb'
+    @property
+    def studies_dir(self) -> Path:
+        return self.params_dir / STUDIES
+
+    def template(self, notebook: str) -> Path:
+        """An experiment's notebook template (its params' `notebook:`)."""
+        return self.templates_dir / f'{notebook}.ipynb'
 
     def experiment_dir(self, profile: str, experiment: str) -> Path:
         return self.runs_dir / profile / experiment

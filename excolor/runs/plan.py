@@ -7,14 +7,17 @@ the whole sweep with its file:line:key message, instead of failing after an hour
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from excolor import floating_point, schedule_columns
 from excolor.config import ConfigError, Experiment, load_experiment
+from excolor.layers import suggest
 from excolor.runs import keys
-from excolor.runs.layout import ERROR, PROVENANCE, PUBLISHED, SUMMARY, Layout, experiment_ids
+from excolor.runs.layout import ERROR, PROVENANCE, PUBLISHED, SUMMARY, Layout, experiment_ids, point_name
+from excolor.study import load_points, load_study, study_ids
 
 State = Literal['complete', 'stale', 'failed', 'missing']
 
@@ -49,10 +52,19 @@ class Job:
 
 @dataclass
 class ExperimentPlan:
+    """One experiment, as its params file and `--set` resolve it: its seed runs, summary and showcase.
+
+    A study's points are experiments too; they have no summary (the study page pools them).
+    """
+
     experiment: Experiment
     runs: list[Job]
-    summary: Job
+    summary: Job | None
     layout: Layout | None = None
+
+    def jobs(self, summaries: bool = True) -> list[Job]:
+        """Every job: the seed runs, then (with `summaries`) the summary and the showcase runs it chooses."""
+        return self.runs + ([self.summary, *self.showcase()] if summaries and self.summary is not None else [])
 
     def showcase(self) -> list[Job]:
         """The seed the book shows (the summary's representative seed), re-run with figures.
@@ -64,7 +76,7 @@ class ExperimentPlan:
         Empty until the summary exists, and for a stacked profile (its seeds train together in
         fast numerics; the book's exact runs are the ones it shows).
         """
-        if self.experiment.is_stacked(split_profile(self.summary.profile)[0]):
+        if self.summary is None or self.experiment.is_stacked(split_profile(self.summary.profile)[0]):
             return []
         try:
             summary = json.loads((Path(self.summary.folder) / SUMMARY).read_text())
@@ -93,6 +105,10 @@ class Plan:
         return [job for ep in self.experiments.values() for job in ep.runs]
 
     @property
+    def summaries(self) -> list[Job]:
+        return [ep.summary for ep in self.experiments.values() if ep.summary is not None]
+
+    @property
     def notes(self) -> list[str]:
         """Intended schedule fallbacks and unused columns, one line each, to show before anything runs."""
         return [line for ep in self.experiments.values() for line in schedule_columns.notes(ep.experiment)]
@@ -118,8 +134,8 @@ def changed_since_published(folder: Path, prov: dict[str, Any]) -> bool:
     return prov.get('files') != keys.folder_digests(folder)
 
 
-def load_experiments(layout: Layout, names: list[str] | None = None) -> dict[str, Experiment]:
-    """Load and check every params file (all errors together), and insist each has a template."""
+def load_experiments(layout: Layout, names: list[str] | None = None, overrides: Mapping[str, Any] | Iterable[str] | None = None) -> dict[str, Experiment]:
+    """Load and check every params file (all errors together), with `overrides` (`--set`), and insist each has its template."""
     names = names or experiment_ids(layout.params_dir)
     if not names:
         raise ConfigError(f'{layout.params_dir}: no params files (*.yaml)')
@@ -131,14 +147,15 @@ def load_experiments(layout: Layout, names: list[str] | None = None) -> dict[str
             errors.append(f'{path}: no such experiment (have {", ".join(known) or "none"})')
             continue
         try:
-            exp = load_experiment(path)
+            exp = load_experiment(path, overrides)
         except ConfigError as e:
             errors.append(str(e))
             continue
         if exp.id != name:
             errors.append(f'{path}: id: {exp.id!r} does not match the file name {name!r}')
-        if not layout.template(name).exists():
-            errors.append(f'{layout.template(name)}: no notebook template for experiment {name!r}')
+        if not layout.template(exp.notebook).exists():
+            templates = sorted(p.stem for p in layout.templates_dir.glob('*.ipynb'))
+            errors.append(f'{path}: notebook: no template {layout.template(exp.notebook)}' + suggest(exp.notebook, templates, 'have'))
         loaded[name] = exp
     if errors:
         raise ConfigError('\n'.join(errors))
@@ -158,40 +175,100 @@ def split_profile(profile: str) -> tuple[str, str]:
     return seeds, environment
 
 
-def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout | None = None) -> Plan:
-    """Load every experiment, then list its runs for `profile` (`<seeds>[@<environment>]`) and its summary, each with a cache key."""
+def make_plan(profile: str, experiments: list[str] | None = None, layout: Layout | None = None, *,
+              overrides: Mapping[str, Any] | Iterable[str] | None = None, studies: list[str] | None = None) -> Plan:
+    """Load every experiment (with `overrides`, the CLI's `--set`) and study, then list the runs for `profile`
+    (`<seeds>[@<environment>]`) and each experiment's summary, each with a cache key.
+
+    Without `experiments`, `overrides` or `studies`: every params file that has the profile, and
+    every study's points. With `studies`: only those studies' points.
+    """
     layout = layout or Layout.make()
     seeds_profile, environment = split_profile(profile)
-    exps = load_experiments(layout, experiments)
+    exps = {} if studies and not experiments else load_experiments(layout, experiments, overrides)
     if experiments is None:  # every experiment that has the profile (full and quick: all of them)
         exps = {name: exp for name, exp in exps.items() if seeds_profile in exp.seeds} or exps
     for exp in exps.values():
         exp.seeds_for(seeds_profile)  # an unknown profile is a ConfigError, before any work
-    env = {kind: keys.code_parts(kind) for kind in ('seed', 'summary')}
-    summary_template = keys.template_hash(layout.summary_template) if layout.summary_template.exists() else 'missing'
-    published = keys.file_hash(PUBLISHED)
+    if studies is None and experiments is None and not overrides:
+        studies = study_ids(layout.studies_dir)
+    points = study_points(layout, studies or [], seeds_profile)
     plan = Plan(profile, layout)
-    for name, exp in exps.items():
-        stacked = exp.is_stacked(seeds_profile)
-        template = layout.stacked_template if stacked else layout.template(name)
-        common = {'experiment': name, 'profile': profile, 'params': keys.params_hash(exp), 'template': keys.template_hash(template), **env['seed'],
-                  'floating_point': environment}
-        runs = []
+    planner = _Planner(layout, profile, environment)
+    for exp in exps.values():
+        name = point_name(exp)
+        plan.experiments[name] = ExperimentPlan(exp, planner.runs(exp, name, exp.chunks(seeds_profile)), None, layout)
+        plan.experiments[name].summary = planner.summary(exp, name, plan.experiments[name].runs, exp.seeds_for(seeds_profile))
+    for exp, seeds in points:  # a study's point: seed runs only, into the folder a `--set` run would use
+        name = point_name(exp)
+        ep = plan.experiments.setdefault(name, ExperimentPlan(exp, [], None, layout))
+        have = {job.seed for job in ep.runs}
+        ep.runs += planner.runs(exp, name, [[s] for s in seeds if s not in have])
+    return plan
+
+
+def study_points(layout: Layout, studies: list[str], profile: str) -> list[tuple[Experiment, list[int]]]:
+    """(experiment, seeds) of every point of these studies that has `profile`; every study is checked first."""
+    known = study_ids(layout.studies_dir)
+    errors, out = [], []
+    for name in studies:
+        if name not in known:
+            errors.append(f'{layout.studies_dir / name}.yaml: no such study' + suggest(name, known, 'have'))
+            continue
+        try:
+            study = load_study(layout.studies_dir / f'{name}.yaml', layout.params_dir)
+        except ConfigError as e:
+            errors.append(str(e))
+            continue
+        if profile in study.profiles:
+            out += [(point.experiment, study.seeds_for(profile)) for point in load_points(study, profile, layout.params_dir)]
+    if errors:
+        raise ConfigError('\n'.join(errors))
+    return out
+
+
+def job_for(exp: Experiment, profile: str, seeds: list[int], layout: Layout | None = None) -> Job:
+    """The seed run (or, in a stacked profile, the chunk) a sweep would plan for `exp`: its folder, parameters and key."""
+    return _Planner(layout or Layout.make(), profile, split_profile(profile)[1]).runs(exp, point_name(exp), [seeds])[0]
+
+
+class _Planner:
+    """Jobs and their keys for one profile: the parts every job shares are computed once."""
+
+    def __init__(self, layout: Layout, profile: str, environment: str):
+        self.layout, self.profile, self.environment = layout, profile, environment
+        self.seeds_profile = split_profile(profile)[0]
+        self.code = {kind: keys.code_parts(kind) for kind in ('seed', 'summary')}
+        self.summary_template = keys.template_hash(layout.summary_template) if layout.summary_template.exists() else 'missing'
+        self.published = keys.file_hash(PUBLISHED)
+
+    def runs(self, exp: Experiment, name: str, chunks: list[list[int]]) -> list[Job]:
+        """Seed runs (one seed each, or a stacked profile's chunks) of `exp` into `runs/<profile>/<name>/`."""
+        layout, profile = self.layout, self.profile
+        stacked = exp.is_stacked(self.seeds_profile)
+        template = layout.stacked_template if stacked else layout.template(exp.notebook)
+        # The science, not the name: two files (or a file and a `--set`) that ask for the same runs have the same key.
+        common = {'profile': profile, 'params': keys.params_hash(exp), 'template': keys.template_hash(template), **self.code['seed'],
+                  'floating_point': self.environment}
+        given = {'experiment': exp.id, 'profile': profile, 'params_dir': str(layout.params_dir), 'overrides': exp.overrides}
         notes = tuple(schedule_columns.notes(exp))
-        for seeds in exp.chunks(seeds_profile):
+        out = []
+        for seeds in chunks:
             if stacked:  # one run trains the whole chunk together (excolor.wide)
                 parts = {'kind': 'seed', 'seeds': seeds, **common}
-                params = {'experiment': name, 'profile': profile, 'seeds': seeds, 'params_dir': str(layout.params_dir)}
+                params = {**given, 'seeds': seeds}
                 folder = layout.chunk_dir(profile, name, seeds)
             else:
                 parts = {'kind': 'seed', 'seed': seeds[0], **common}
-                params = {'experiment': name, 'profile': profile, 'seed': seeds[0], 'params_dir': str(layout.params_dir), 'figures': False}
+                params = {**given, 'seed': seeds[0], 'figures': False}
                 folder = layout.run_dir(profile, name, seeds[0])
-            runs.append(Job('seed', name, profile, seeds[0], str(template), str(folder), params, keys.run_key(parts), parts, notes, environment))
-        parts = {'kind': 'summary', 'experiment': name, 'profile': profile, 'template': summary_template, **env['summary'],
-                 'published': published, 'runs': {str(j.seed): j.key for j in runs}}
-        params = {'experiment': name, 'profile': profile, 'runs_dir': str(layout.runs_dir), 'seeds': exp.seeds_for(seeds_profile)}
-        summary = Job('summary', name, profile, None, str(layout.summary_template), str(layout.sweep_dir(profile, name)), params,
-                      keys.run_key(parts), parts)
-        plan.experiments[name] = ExperimentPlan(exp, runs, summary, layout)
-    return plan
+            out.append(Job('seed', name, profile, seeds[0], str(template), str(folder), params, keys.run_key(parts), parts, notes,
+                           self.environment))
+        return out
+
+    def summary(self, exp: Experiment, name: str, runs: list[Job], seeds: list[int]) -> Job:
+        parts = {'kind': 'summary', 'experiment': name, 'profile': self.profile, 'template': self.summary_template, **self.code['summary'],
+                 'published': self.published, 'runs': {str(j.seed): j.key for j in runs}}
+        params = {'experiment': name, 'profile': self.profile, 'runs_dir': str(self.layout.runs_dir), 'seeds': seeds}
+        return Job('summary', name, self.profile, None, str(self.layout.summary_template), str(self.layout.sweep_dir(self.profile, name)),
+                   params, keys.run_key(parts), parts)

@@ -140,7 +140,7 @@ def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, sc
     if force or not all_complete(plan, summaries):  # a complete sweep in a read-only folder is a fine thing to re-check
         folders.ensure_writable(plan.layout.runs_dir / plan.profile)
     result = SweepResult(plan.profile)
-    progress = progress or Progress(len(plan.runs) + (len(plan.experiments) if summaries else 0))
+    progress = progress or Progress(len(plan.runs) + (len(plan.summaries) if summaries else 0))
     options = dict(force=force, engine=engine, preload=preload, warm=warm, timeout=timeout, git=keys.git_commit())
     todo: list[Job] = []
     for name, ep in plan.experiments.items():
@@ -164,9 +164,9 @@ def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, sc
                 queue.add(fut)
 
             def summary_ready(name: str) -> None:
-                if not summaries:
-                    return
                 job = plan.experiments[name].summary
+                if not summaries or job is None:  # a study's point: its runs are pooled by the study page
+                    return
                 if failed_seeds[name]:
                     outcome = {**_cached(job), 'status': 'failed', 'error': f'not summarised: {failed_seeds[name]} seed(s) failed'}
                     result.outcomes.append(outcome)
@@ -250,7 +250,7 @@ class WorkerWatch:
 
 def all_complete(plan: Plan, summaries: bool) -> bool:
     """Every run, and (with `summaries`) every summary and showcase run, complete: nothing to write."""
-    jobs = [j for ep in plan.experiments.values() for j in ep.runs + ([ep.summary, *ep.showcase()] if summaries else [])]
+    jobs = [j for ep in plan.experiments.values() for j in ep.jobs(summaries)]
     return all(j.state() == 'complete' for j in jobs)
 
 
@@ -261,6 +261,6 @@ def unfinished(plan: Plan, result: SweepResult, summaries: bool) -> list[dict[st
     or another runner left unfinished, shows up here.
     """
     failed = {o['folder'] for o in result.failed}
-    jobs = [j for ep in plan.experiments.values() for j in ep.runs + ([ep.summary, *ep.showcase()] if summaries else [])]
+    jobs = [j for ep in plan.experiments.values() for j in ep.jobs(summaries)]
     return [{**_cached(j), 'status': 'failed', 'error': f'still {state} after the sweep (another runner may be working on it)'}
             for j in jobs if j.folder not in failed and (state := j.state()) in ('missing', 'failed')]
