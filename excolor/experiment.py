@@ -19,13 +19,11 @@ from excolor.evaluation import Evaluation, evaluate, metric_key
 from excolor.files import atomic_write_bytes
 from excolor.training import TrainingResult, final_metrics, train
 
-ROOT = Path(__file__).resolve().parent.parent
-PARAMS_DIR = ROOT / 'params'
-
-
 def params_path(experiment: str, params_dir: str | Path | None = None) -> Path:
-    """`params/<experiment>.yaml` (or under another params folder)."""
-    return Path(params_dir or PARAMS_DIR) / f'{experiment}.yaml'
+    """`params/<experiment>.yaml` (or under another params folder; default `$EXCOLOR_PARAMS`, else the repository's)."""
+    from excolor.runs.layout import default_params_dir
+
+    return Path(params_dir or default_params_dir()) / f'{experiment}.yaml'
 
 
 @dataclass

@@ -12,6 +12,7 @@ and publishes it whole with the notebook and its provenance. A notebook run by h
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import json
 import os
@@ -31,7 +32,6 @@ from excolor import floating_point
 from excolor.config import Experiment, load_experiment
 from excolor.experiment import ExperimentRun, params_path, run_experiment, save_trained
 from excolor.files import atomic_write_json
-from excolor.layers import suggest
 from excolor.numbers import as_markdown
 from excolor.runs.layout import FLOATING_POINT, PROVENANCE, Layout, point_name
 
@@ -57,7 +57,8 @@ def given_parameters(namespace: Mapping[str, Any], accepted: Iterable[str]) -> d
               if not k.startswith('_') and k not in IPYTHON_NAMES and not callable(v) and not isinstance(v, ModuleType)}
     unknown = sorted(set(values) - set(accepted))
     if unknown:
-        hint = suggest(unknown[0], accepted, 'takes')
+        close = difflib.get_close_matches(unknown[0], accepted, n=1)
+        hint = f'; did you mean {close[0]!r}?' if close else ''
         raise UnknownParameterError(
             f'unknown notebook parameter {", ".join(map(repr, unknown))}{hint}; this notebook takes {", ".join(accepted)}. A value of the '
             "params file is changed with `overrides`, e.g. papermill … -y \"overrides: {training.data.labels.red.scale: 0.04}\"")

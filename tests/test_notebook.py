@@ -40,3 +40,29 @@ def test_a_runs_headline_table_uses_readers_labels():
     assert '| with unitarity | ablation | $0.3$ | $7.5 \\times 10^{-5}$ | $+0.900$ ($p = 3$) |' in two
     one = headline(N(variants={'main': N(name='main', evaluation=evaluation())})).data
     assert one.startswith('| Condition |') and 'main' not in one
+
+
+def test_an_unknown_parameter_is_an_error_not_papermills_warning():
+    from excolor.notebook import UnknownParameterError, given_parameters
+
+    namespace = {'experiment': 'ex-2.9.1', 'seed': 0, 'scale': 0.04, 'In': [], 'display': print, '_oh': {}}
+    with pytest.raises(UnknownParameterError, match=r"unknown notebook parameter 'scale'; this notebook takes experiment, seed, overrides.*-y .overrides"):
+        given_parameters(namespace, ['experiment', 'seed', 'overrides'])
+    with pytest.raises(UnknownParameterError, match=r"'sede'; did you mean 'seed'\?"):
+        given_parameters({'sede': 3}, ['experiment', 'seed'])
+    assert given_parameters({'seed': 3, 'In': []}, ['experiment', 'seed']) == {'seed': 3}
+
+
+def test_a_by_hand_run_with_overrides_has_its_own_folder_and_writes_provenance(tmp_path, monkeypatch, params_dir):
+    import json
+
+    monkeypatch.setenv('EXCOLOR_RUNS', str(tmp_path))
+    overrides = {'training.data.labels.red.scale': 0.04}
+    page = RunPage('ex-2.9.1', 'quick', 0, params_dir=str(params_dir), figures=False, overrides=overrides)
+    assert page.out == tmp_path / 'by-hand' / 'quick' / 'ex-2.9.1~training.data.labels.red.scale=0.04' / 'seed-000'
+    assert 'Overridden for this run' in page.describe().data
+    page.run(progress=False)
+    prov = json.loads((page.out / 'provenance.json').read_text())
+    assert prov['by_hand'] and prov['overrides'] == overrides and prov['key'] and prov['experiment'] == page.out.parent.name
+    again = RunPage('ex-2.9.1', 'quick', 0, params_dir=str(params_dir), figures=False, overrides=overrides)  # replaces its own by-hand run
+    assert not (again.out / 'provenance.json').exists()

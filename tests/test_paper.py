@@ -142,3 +142,73 @@ def test_make_paper_gives_a_short_article_and_the_book_pdf_prints_no_reprs(tmp_p
         assert ' at 0x' not in text and 'Styler' not in text, pdf.name
     for exp in ('ex-2.2', 'ex-2.3', 'ex-2.9', 'ex-2.9.1', 'ex-2.10'):  # each sweep page's LaTeX table
         assert f'{exp}: fake summary over seeds.' in text, exp
+
+
+BIB = r"""
+@misc{b, author = {Fraser, Sandy}, title = {Selective regularization}, year = {2025}}
+@misc{a, author = {Fraser, Sandy}, title = {Concept-anchored representation engineering}, year = {2025}}
+@misc{c, author = {Fraser, Sandy and Wielopolski, Patryk}, title = {Sparse Concept Anchoring}, year = {2025}}
+@misc{d, author = {Park, Kiho and Choe, Yo Joong and Veitch, Victor}, title = {The linear representation hypothesis}, year = {2023}}
+@misc{e, author = {Fraser, Sandy}, title = {ex-preppy}, year = {2026}, checked = {not printed}}
+"""
+
+
+def _cited(keys, bib=BIB):
+    """Labels of the reference list, and the text of {cite:p} / {cite:t} for each key, as the book renders them."""
+    from types import SimpleNamespace
+
+    import pybtex_docutils
+    from pybtex.database import parse_string
+    from sphinxcontrib.bibtex.style.referencing import format_references
+    from sphinxcontrib.bibtex.style.template import SphinxReferenceInfo
+
+    from excolor.book.bibliography import AuthorYearReferenceStyle, ExcolorStyle
+
+    style, backend = ExcolorStyle(), pybtex_docutils.Backend()
+    entries = style.sort(parse_string(bib, 'bibtex').entries[k] for k in keys)
+    formatted = {e.key: (e, style.format_entry(label, e)) for label, e in zip(style.format_labels(entries), entries)}
+    builder = SimpleNamespace(name='html', get_relative_uri=lambda a, b: f'{b}.html')
+    info = SphinxReferenceInfo(builder=builder, fromdocname='a', todocname='refs', citation_id='id', title=None, pre_text='', post_text='')
+
+    def text(role, *cited):
+        refs = format_references(AuthorYearReferenceStyle(), role, [(*formatted[k], info) for k in cited])
+        return ''.join(n.astext() for n in refs.render(backend))
+
+    return {k: f.label for k, (_, f) in formatted.items()}, text
+
+
+def test_same_author_same_year_gets_letters_in_the_list_and_in_the_text():
+    labels, text = _cited('abcde')
+    assert labels == {'a': 'Fraser, 2025a', 'b': 'Fraser, 2025b', 'c': 'Fraser and Wielopolski, 2025',
+                      'd': 'Park et al., 2023', 'e': 'Fraser, 2026'}  # letters in title order; another author list or year: none
+    assert text('p', 'b') == '(Fraser, 2025b)' and text('t', 'a') == 'Fraser (2025a)'
+    assert text('p', 'a', 'c') == '(Fraser, 2025a; Fraser and Wielopolski, 2025)'
+    assert text('t', 'd') == 'Park et al. (2023)' and text('year', 'b') == '2025b'
+    labels, text = _cited('bce')  # letters only among the works cited
+    assert labels['b'] == 'Fraser, 2025' and text('p', 'b') == '(Fraser, 2025)'
+
+
+def test_the_checked_field_is_not_printed():
+    from pybtex.database import parse_string
+
+    from excolor.book.bibliography import ExcolorStyle
+
+    entry = parse_string(BIB, 'bibtex').entries['e']
+    assert 'not printed' not in ExcolorStyle().format_entry('x', entry).text.render_as('text')
+
+
+def test_every_cited_key_is_in_the_bib_file_and_the_earlier_works_are_told_apart():
+    from pathlib import Path
+
+    from pybtex.database import parse_file
+
+    root = Path(__file__).resolve().parent.parent
+    bib = parse_file(root / 'references.bib')
+    pages = [*(root / 'book').glob('*.md'), *(root / 'book' / 'paper').glob('*.md')]
+    cited = {k.strip() for page in pages for keys in re.findall(r'\{cite:\w+\}`([^`]+)`', page.read_text()) for k in keys.split(',')}
+    assert cited and cited <= set(bib.entries), cited - set(bib.entries)
+    assert all('checked' in e.fields for e in bib.entries.values())
+    labels, _ = _cited(sorted(cited), (root / 'references.bib').read_text())
+    assert len(set(labels.values())) == len(labels)
+    assert {labels[k] for k in ('fraser2025concept', 'fraser2025ex210', 'fraser2025ex291', 'fraser2025selective', 'fraser2025sidequests')} \
+        == {f'Fraser, 2025{x}' for x in 'abcde'}

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -39,9 +40,12 @@ def test_plan_lists_every_seed_of_the_profile(tmp_path):
 def test_the_real_experiments_plan_in_version_order():
     assert version_key('ex-2.9') < version_key('ex-2.9.1') < version_key('ex-2.10')
     plan = make_plan('full')
-    assert list(plan.experiments) == experiment_ids(PARAMS_DIR)
+    assert [name for name, ep in plan.experiments.items() if ep.summary] == experiment_ids(PARAMS_DIR)  # and the studies' points
     for ep in plan.experiments.values():
-        assert [j.seed for j in ep.runs] == ep.experiment.seeds_for('full')
+        if ep.summary:
+            assert [j.seed for j in ep.runs] == ep.experiment.seeds_for('full')
+        else:
+            assert [j.seed for j in ep.runs] == list(range(20))  # params/studies/label-rarity.yaml
 
 
 def test_editing_one_experiment_changes_only_its_keys(tmp_path):
@@ -231,3 +235,45 @@ def test_a_problem_in_a_stacked_chunk_names_its_seed_range():
     assert str(Problem('ex-2.9.1', 0, 'missing', '/runs/wide/ex-2.9.1/seeds-125-249', 'never ran')) == \
         'ex-2.9.1 seeds 125–249: missing (never ran) [/runs/wide/ex-2.9.1/seeds-125-249]'
     assert str(Problem('ex-2.9.1', 3, 'stale', '/runs/full/ex-2.9.1/seed-003')).startswith('ex-2.9.1 seed 3: stale')
+
+
+SCALE = 'training.data.labels.red.scale'
+
+
+def complete(job) -> None:
+    """Make `job`'s folder a complete run under its key, as the runner leaves one."""
+    folder = Path(job.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / 'metrics.json').write_text('{}')
+    (folder / 'provenance.json').write_text(json.dumps({'key': job.key, 'kind': 'seed', 'files': keys.folder_digests(folder)}))
+
+
+def test_a_set_run_has_its_own_folder_and_the_key_of_its_science(tmp_path):
+    layout = fixture_layout(tmp_path, {'fx-a': [0]})
+    plain = make_plan('quick', ['fx-a'], layout).runs[0]
+    job = make_plan('quick', ['fx-a'], layout, overrides=[f'{SCALE}=0.04']).runs[0]
+    assert job.folder == str(layout.runs_dir / 'quick' / f'fx-a~{SCALE}=0.04' / 'seed-000')
+    assert job.parameters['overrides'] == {SCALE: 0.04} and job.key != plain.key
+    (layout.params_dir / 'fx-b.yaml').write_text(f'base: fx-a\nid: fx-b\ntitle: t\ntraining: {{data: {{labels: {{red: {{scale: 0.04}}}}}}}}\n')
+    variant = make_plan('quick', ['fx-b'], layout).runs[0]
+    assert variant.key == job.key and 'trained' not in variant.parameters
+    complete(job)  # once the --set run exists, the file asking for the same science evaluates its models instead of training
+    assert make_plan('quick', ['fx-b'], layout).runs[0].parameters['trained'] == job.folder
+
+
+def test_a_study_plans_its_points_and_reuses_the_experiments_own_runs(tmp_path):
+    layout = fixture_layout(tmp_path, {'fx-a': [0, 1]})
+    (layout.params_dir / 'studies').mkdir()
+    (layout.params_dir / 'studies' / 'rarity.yaml').write_text(
+        f'id: rarity\ntitle: t\nexperiment: fx-a\nvary: {{{SCALE}: [0.08, 0.02]}}\n'
+        'profiles: {full: {seeds: [0]}, quick: {seeds: [1, 2]}}\nmetrics: [ablated_r]\nfails: {metric: ablated_r, below: 0.85}\n')
+    plan = make_plan('quick', None, layout)
+    assert {n: ([j.seed for j in ep.runs], ep.summary is not None) for n, ep in plan.experiments.items()} == {
+        'fx-a': ([0, 1, 2], True), f'fx-a~{SCALE}=0.02': ([1, 2], False)}  # 0.08 is fx-a itself: its seed 2 joins fx-a's folder
+    assert plan.experiments['fx-a'].summary.parameters['seeds'] == [0, 1]  # the experiment's summary keeps its own seeds
+    assert list(make_plan('quick', None, layout, studies=['rarity']).experiments) == ['fx-a', f'fx-a~{SCALE}=0.02']
+    with pytest.raises(ConfigError, match=r"no such study; did you mean 'rarity'"):
+        make_plan('quick', None, layout, studies=['rarty'])
+    (layout.params_dir / 'studies' / 'rarity.yaml').write_text((layout.params_dir / 'studies' / 'rarity.yaml').read_text().replace('red.scale', 'red.scael'))
+    with pytest.raises(ConfigError, match=r"rarity.yaml:4: vary: the point .* does not load:\n--set .*scael=0.08: .*did you mean 'scale'"):
+        make_plan('quick', None, layout)

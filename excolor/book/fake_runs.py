@@ -112,6 +112,7 @@ def fake_metrics(experiment: str, seed: int) -> dict[str, float]:
             r = 0.85 + 0.14 * fake_value(experiment, seed, cond, 'r')
             out.update({f'{cond}_r': r, f'{cond}_r2': r * r, f'{cond}_p': 0.0, f'{cond}_power': 3.0, f'{cond}_abs': r})
     out['labels_red'] = float(round(90 * (0.5 + fake_value(experiment, seed, 'labels'))))  # samples labelled red, as a run counts them
+    out['labels_n_total'] = 96_064.0
     scored = [k for k in out if k.endswith('ablated_abs')] or [k for k in out if k.endswith('_abs')]
     if scored:
         out['score'] = out[scored[0]]

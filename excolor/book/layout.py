@@ -47,7 +47,7 @@ def book_sources(root: str | Path) -> list[Path]:
     """The files that define the book (config, toc, bibliography, parameter files, pages, report templates, data), relative to `root`;
     not the generated `book/_runs/` or any build output."""
     root = Path(root)
-    files = [Path(n) for n in ('_config.yml', '_toc.yml', 'references.bib') if (root / n).is_file()]
+    files = [Path(n) for n in ('_config.yml', '_toc.yml', 'references.bib', 'README.md') if (root / n).is_file()]  # the guide page includes README's guide
     files += [p.relative_to(root) for p in sorted((root / 'params').rglob('*')) if p.is_file()]  # the paper links each figure's params
     for path in sorted((root / 'book').rglob('*')):
         rel = path.relative_to(root)

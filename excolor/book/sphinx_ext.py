@@ -12,7 +12,8 @@
   with float placement that keeps figures near their text (`LAYOUT_PREAMBLE`).
 - Numbers pasted by `{glue:text}` in e-notation (`7.5e-05`, from a `:.2g` format) become maths,
   7.5 × 10⁻⁵, in HTML (MathJax) and LaTeX alike; a negative one gets a true minus sign.
-- References: a pybtex style `excolor` (author–year, as `unsrt` but with a `@software` entry type).
+- References: author–year in the text and in the list, years disambiguated (2025a, 2025b): the
+  pybtex style and the sphinxcontrib-bibtex reference style `excolor` (`excolor.book.bibliography`).
 - sphinx-thebe 0.3.1 registers its inline configuration script (`const THEBE_JS_URL = …`) in a
   way Sphinx 7.4 does not see as a duplicate, so every page declared the constant twice and the
   browser logged a SyntaxError; repeated scripts are dropped per page.
@@ -166,11 +167,9 @@ def _add_latex_preamble(app: Any, config: Any) -> None:
 
 
 def _register_bibliography_style() -> None:
-    from pybtex.plugin import register_plugin
+    from excolor.book.bibliography import register
 
-    from excolor.book.bibliography import ExcolorStyle
-
-    register_plugin('pybtex.style.formatting', 'excolor', ExcolorStyle, force=True)
+    register()
 
 
 def setup(app: Any) -> dict[str, Any]:

@@ -4,8 +4,8 @@ Each point's seed runs are read from the folder the runner gave them (`runs/<pro
 the experiment's own folder for a point equal to it). Seeds are paired across values (seed s of
 every point starts from the same initial weights and draws), so the figure joins each seed's
 values with a line. Every number is glued as `<study>_<metric>_<stat>_<value>`, e.g.
-`labelrarity_ablated_r_mean_0p04`, and the failure counts as `<study>_fails_<value>` (with
-`_fraction`, `_low`, `_high`) for the paper to cite.
+`labelrarity_ablated_r_mean_0p04` (and `_first`, `_last` for the first and last value written), the
+failure counts as `<study>_fails_<value>` (with `_fraction`, `_low`, `_high`) for the paper to cite.
 """
 
 from __future__ import annotations
@@ -20,10 +20,15 @@ from excolor import metric_labels
 from excolor.figures import FigureFiles, save_figure
 from excolor.numbers import as_markdown
 from excolor.runs import aggregate
-from excolor.runs.layout import PARAMS_DIR, STUDIES, point_name
+from excolor.runs.layout import STUDIES, default_params_dir, point_name
 from excolor.seed_tails import tail
 from excolor.spread import bootstrap_ci
+from excolor.statistics import PairedComparison, paired_comparison
 from excolor.study import load_points, load_study
+
+
+def _signed(x: float) -> str:
+    return f'{x:+.3f}'.replace('-', '−')
 
 
 def value_key(value: Any) -> str:
@@ -35,7 +40,7 @@ class StudyPage:
     """One study's points × seeds for one profile."""
 
     def __init__(self, study: str, profile: str, runs_dir: str | Path, params_dir: str | Path = '', out_dir: str | Path = '.'):
-        params_dir = Path(params_dir or PARAMS_DIR)
+        params_dir = Path(params_dir or default_params_dir())
         self.study = load_study(params_dir / STUDIES / f'{study}.yaml', params_dir)
         if len(self.study.vary) != 1:
             raise ValueError(f'{self.study.source}: vary: the study page draws one varied key against its values (this study varies {len(self.study.vary)})')
@@ -79,15 +84,45 @@ class StudyPage:
 
         p = self.glue_prefix
         values: dict[str, Any] = {f'{p}_n_seeds': len(self.seeds), f'{p}_threshold': self.study.fails.below, f'{p}_n_values': len(self.values)}
-        for (value, metric), row in self.intervals().iterrows():
-            values |= {f'{p}_{metric}_{stat}_{value_key(value)}': row[stat] for stat in row.index}
+        # Each value by name (`_0p04`), and the first and last value as written (`_first`, `_last`): a page that cites
+        # those reads the same in every profile, however many values the profile tries.
+        names = {value: [value_key(value)] for value in self.values}
+        names[self.values[0]].append('first')
+        names[self.values[-1]].append('last')
         for value, row in self.failures().iterrows():
-            v = value_key(value)
-            values |= {f'{p}_fails_{v}': int(row['k']), f'{p}_fails_fraction_{v}': row['fraction'], f'{p}_fails_low_{v}': row['low'],
-                       f'{p}_fails_high_{v}': row['high']}
+            for v in names[value]:
+                values |= {f'{p}_value_{v}': value, f'{p}_fails_{v}': int(row['k']), f'{p}_fails_fraction_{v}': row['fraction'],
+                           f'{p}_fails_low_{v}': row['low'], f'{p}_fails_high_{v}': row['high']}
+        for (value, metric), row in self.intervals().iterrows():
+            for v in names[value]:
+                values |= {f'{p}_{metric}_{stat}_{v}': row[stat] for stat in row.index}
+        if {'labels_red', 'labels_n_total'} <= set(self.per_seed.columns):  # how rare the label was, as drawn
+            share = 100 * self.per_seed['labels_red'] / self.per_seed['labels_n_total']
+            for value in self.values:
+                for v in names[value]:
+                    values[f'{p}_labelled_percent_{v}'] = float(share.loc[value].mean())
+        change = self.change()
+        values |= change.as_glue(f'{p}_change') | {f'{p}_change_text': self.change_text(change)}
         for key, value in values.items():
             glue(key, value, display=False)
         self.glued = values
+
+    def change(self) -> PairedComparison:
+        """The headline metric at the last value − at the first, seed by seed (seeds are paired across values)."""
+        metric = self.study.metrics[0]
+        return paired_comparison(self.per_seed.loc[self.values[-1], metric], self.per_seed.loc[self.values[0], metric])
+
+    def change_text(self, c: PairedComparison) -> str:
+        """The change in words a rebuild cannot falsify: its direction follows the interval, not a hope."""
+        verdict = ('lower' if c.ci_high < 0 else 'higher' if c.ci_low > 0 else 'not clearly different') + f' at {self.values[-1]:g} than at {self.values[0]:g}'
+        return (f'{verdict} (paired mean difference {_signed(c.mean_difference)}, 95 % bootstrap CI {_signed(c.ci_low)} to {_signed(c.ci_high)}; '
+                f'lower in {self.fell()} of {c.n} seeds; Wilcoxon p = {c.p_value:.2g})')
+
+    def fell(self) -> int:
+        """Seeds whose headline metric is lower at the last value than at the first."""
+        metric = self.study.metrics[0]
+        last, first = self.per_seed.loc[self.values[-1], metric], self.per_seed.loc[self.values[0], metric]
+        return int((last < first).sum())
 
     def describe(self) -> Markdown:
         s = self.study

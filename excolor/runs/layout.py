@@ -38,6 +38,11 @@ SUMMARY = 'summary.json'
 BY_HAND = 'by-hand'  # runs/by-hand/<profile>/<experiment>/seed-NNN/: a notebook run by hand, never a sweep's folder
 
 
+def default_params_dir() -> Path:
+    """`$EXCOLOR_PARAMS`, else `<repo>/params`: the experiments a sweep, a notebook and the book read."""
+    return Path(os.environ.get('EXCOLOR_PARAMS') or PARAMS_DIR).absolute()
+
+
 def default_runs_dir() -> Path:
     """`$EXCOLOR_RUNS`, else `<repo>/runs`."""
     return Path(os.environ.get('EXCOLOR_RUNS') or ROOT / 'runs').absolute()
@@ -98,7 +103,7 @@ class Layout:
              summary_template: str | Path | None = None) -> Layout:
         return cls(
             Path(runs_dir).absolute() if runs_dir else default_runs_dir(),
-            Path(params_dir or PARAMS_DIR).absolute(),
+            Path(params_dir).absolute() if params_dir else default_params_dir(),
             Path(templates_dir or TEMPLATES_DIR).absolute(),
             Path(summary_template or SUMMARY_TEMPLATE).absolute(),
         )

@@ -241,6 +241,7 @@ class _Planner:
         self.code = {kind: keys.code_parts(kind) for kind in ('seed', 'summary')}
         self.summary_template = keys.template_hash(layout.summary_template) if layout.summary_template.exists() else 'missing'
         self.published = keys.file_hash(PUBLISHED)
+        self._complete: dict[str, str] | None = None  # key → a complete seed run's folder, read once
 
     def runs(self, exp: Experiment, name: str, chunks: list[list[int]]) -> list[Job]:
         """Seed runs (one seed each, or a stacked profile's chunks) of `exp` into `runs/<profile>/<name>/`."""
@@ -262,9 +263,22 @@ class _Planner:
                 parts = {'kind': 'seed', 'seed': seeds[0], **common}
                 params = {**given, 'seed': seeds[0], 'figures': False}
                 folder = layout.run_dir(profile, name, seeds[0])
-            out.append(Job('seed', name, profile, seeds[0], str(template), str(folder), params, keys.run_key(parts), parts, notes,
-                           self.environment))
+            key = keys.run_key(parts)
+            if not stacked and (donor := self.trained_elsewhere(key, folder)):  # the same science in another folder: evaluate its models
+                params['trained'] = donor
+            out.append(Job('seed', name, profile, seeds[0], str(template), str(folder), params, key, parts, notes, self.environment))
         return out
+
+    def trained_elsewhere(self, key: str, folder: Path) -> str | None:
+        """Another complete seed run of this profile with the same key (another params file or `--set` asking for the same science)."""
+        if self._complete is None:
+            self._complete = {}
+            for path in sorted(self.layout.runs_dir.glob(f'{self.profile}/*/seed-*/{PROVENANCE}')):
+                prov = read_provenance(path.parent)
+                if prov and prov.get('kind') == 'seed' and not changed_since_published(path.parent, prov):
+                    self._complete.setdefault(prov.get('key'), str(path.parent))
+        donor = self._complete.get(key)
+        return donor if donor and Path(donor) != folder and job_state(folder, key) != 'complete' else None
 
     def summary(self, exp: Experiment, name: str, runs: list[Job], seeds: list[int]) -> Job:
         parts = {'kind': 'summary', 'experiment': name, 'profile': self.profile, 'template': self.summary_template, **self.code['summary'],

@@ -126,7 +126,8 @@ def _run(job: Job, folder: Path, *, engine: str, preload, warm, timeout: float |
     if error is None:
         atomic_write_json(tmp / PROVENANCE, {
             'key': key, 'parts': parts, 'experiment': job.experiment, 'profile': job.profile, 'seed': job.seed, 'kind': job.kind,
-            'template': job.template, 'parameters': job.parameters, 'git': git if git is not None else keys.git_commit(),
+            'template': job.template, 'parameters': job.parameters, 'overrides': job.parameters.get('overrides') or {},
+            'trained_in': job.parameters.get('trained') or None, 'git': git if git is not None else keys.git_commit(),
             'engine': engine, 'attempts': attempts, 'wall_seconds': wall, 'started': started.isoformat(timespec='seconds'),
             'finished': datetime.now(timezone.utc).isoformat(timespec='seconds'), 'hostname': socket.gethostname(), 'worker': worker,
             'pid': os.getpid(), 'python': platform.python_version(), 'notes': list(job.notes),
