@@ -70,12 +70,13 @@ def merge_tree(src: Path, dst: Path) -> None:
             shutil.copy2(path, target)
 
 
-def assemble_experiment(exp_dir: Path, out: Path) -> None:
-    """One experiment's pages and their figures and tables into `out` (see the package docstring)."""
+def assemble_experiment(exp_dir: Path, out: Path, new_title: str | None = None) -> None:
+    """One experiment's pages and their figures and tables into `out` (see the package docstring); `new_title`: the
+    representative page's title, when its notebook's own heading names another experiment (a variant shares its base's template)."""
     seed_dir = seed_folder(exp_dir, representative_seed(exp_dir))
     sweep_dir = exp_dir / 'sweep'
     out.mkdir(parents=True, exist_ok=True)
-    representative = copy_notebook(seed_dir / 'notebook.ipynb', out / 'representative.ipynb')
+    representative = copy_notebook(seed_dir / 'notebook.ipynb', out / 'representative.ipynb', new_title)
     # "Ex 2.9.1: Delete only red, over many seeds" → "Ex 2.9.1: summary over seeds"
     head = title(representative) or ''
     label = head.split(':')[0] if ':' in head else exp_dir.name
@@ -86,13 +87,13 @@ def assemble_experiment(exp_dir: Path, out: Path) -> None:
         merge_tree(seed_dir / sub, out / sub)
 
 
-def assemble(profile_dir: Path, experiments: list[str], out: Path) -> None:
-    """Every listed experiment from `runs/<profile>/` into `out/<experiment>/`."""
+def assemble(profile_dir: Path, experiments: list[str], out: Path, titles: dict[str, str] | None = None) -> None:
+    """Every listed experiment from `runs/<profile>/` into `out/<experiment>/`; `titles` retitles some representative pages."""
     problems = missing_files(profile_dir, experiments)
     if problems:
         raise IncompleteRuns('the book needs runs that are not there:\n  ' + '\n  '.join(problems))
     for exp in experiments:
-        assemble_experiment(profile_dir / exp, out / exp)
+        assemble_experiment(profile_dir / exp, out / exp, (titles or {}).get(exp))
 
 
 @contextmanager

@@ -31,6 +31,7 @@ from excolor.book.layout import (
     ROOT,
     RUNS_DIR,
 )
+from excolor.book.headline_table import experiment_name
 from excolor.book.mathjax import vendor_mathjax
 from excolor.book.notebooks import retitle
 from excolor.book.preflight import require_fresh_runs
@@ -48,6 +49,16 @@ def record_bench(path: Path, entry: dict[str, object]) -> None:
     data = json.loads(path.read_text()) if path.exists() else {}
     data['book'] = {**data.get('book', {}), **entry}
     atomic_write_json(path, data)
+
+
+def variant_titles(params_dir: Path, experiments: list[str]) -> dict[str, str]:
+    """Page titles of the experiments that run another's notebook template (whose heading names that one): `Ex 2.9.2: <title>`."""
+    out = {}
+    for name in experiments:
+        exp = load_experiment(params_dir / f'{name}.yaml')
+        if exp.notebook != name:
+            out[name] = f'{experiment_name(name)}: {exp.title}'
+    return out
 
 
 def execute_study(root: Path, stage: Path, study: str, profile: str, runs_dir: Path, params_dir: Path) -> Path:
@@ -103,7 +114,7 @@ def build_book(
                   'upstream_seed0': str(root / UPSTREAM_SEED0), 'wide_profile': wide, 'drift_profile': drift,
                   'recordings': str(root / UPSTREAM_RECORDINGS), 'experiments': experiments, 'folders': folders}
     with staged(root / GENERATED) as stage:
-        step('assemble', lambda: assemble(runs_dir / profile, experiments, stage))
+        step('assemble', lambda: assemble(runs_dir / profile, experiments, stage, variant_titles(params_dir, experiments)))
         step('reports', lambda: execute_reports(root / REPORT_TEMPLATES, stage / 'report', REPORTS, parameters))
         step('studies', lambda: [execute_study(root, stage, s, profile, runs_dir, params_dir) for s in studies])
     step('mathjax', lambda: vendor_mathjax(root / MATHJAX))

@@ -103,6 +103,7 @@ class StudyPage:
                     values[f'{p}_labelled_percent_{v}'] = float(share.loc[value].mean())
         change = self.change()
         values |= change.as_glue(f'{p}_change') | {f'{p}_change_text': self.change_text(change)}
+        values = {k: v.item() if hasattr(v, 'item') else v for k, v in values.items()}  # numpy scalars would glue as their repr
         for key, value in values.items():
             glue(key, value, display=False)
         self.glued = values

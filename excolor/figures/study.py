@@ -55,7 +55,7 @@ def plot_study(
         ax.set_xticks(values, [f'{v:g}' for v in values])
         ax.minorticks_off()
         ax.set_xlim(values[-1] * 1.25, values[0] / 1.25)  # rarer to the right
-        ax.set_xlabel(xlabel)
     for ax in axs.flat[panels:]:
         ax.set_visible(False)
+    fig.supxlabel(xlabel)
     return fig
