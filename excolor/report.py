@@ -51,7 +51,7 @@ def training_figure(page: RunPage, variant: VariantRun) -> FigureFiles:
     terms = [c.removeprefix('train_') for c in log.columns if c.startswith('train_') and c not in ('train_loss', 'train_recon')]
     alt = (f'Training curves for the {variant.name} model on a log scale: total loss, reconstruction error (final {final:.2g}) '
            f'and the unweighted regularizer terms {", ".join(terms)}, over {variant.training.steps} steps.')
-    return page.figure(_stem(variant, page, 'training'), plot_training_curves, log, alt=alt)
+    return page.figure(_stem(variant, page, 'training'), plot_training_curves, log, title=_title(variant, page, 'Training'), alt=alt)
 
 
 def condition_figures(page: RunPage, variant: VariantRun, name: str, *, ylim: tuple[float, float] | None = None) -> list[FigureFiles]:
@@ -87,8 +87,9 @@ def latents_figure(page: RunPage, variant: VariantRun, c: ConditionResult) -> Fi
     dims = latent_dims(page.experiment.figures.latent_dims, c)
     return page.figure(f'{_stem(variant, page, slug(c.name))}-latents', plot_latent_projections, c.latent_grid, dims, _title(variant, page, f'Latents · {c.name}'),
                        cones=cones_for(c.spec),
-                       alt=f'Latent activations of a 20×20×20 RGB cube under {c.name}, projected orthographically onto the latent dimension triples '
-                           f'{", ".join(str(tuple(d)) for d in dims)}; each dot is ringed in its reconstruction and filled with its true colour.')
+                       alt=f'Latent activations of a 20×20×20 RGB cube under {c.name}, one panel per pair of latent dimensions (across, up): '
+                           f'{"; ".join(dims_words(d) for d in dims)}, each seen straight down the third; each dot is ringed in its '
+                           f'reconstruction and filled with its true colour, on the unit circle.')
 
 
 def similarity_figure(page: RunPage, variant: VariantRun, c: ConditionResult) -> FigureFiles:
@@ -97,6 +98,7 @@ def similarity_figure(page: RunPage, variant: VariantRun, c: ConditionResult) ->
     k = c.correlation
     anchor = page.experiment.evaluation.anchor_hsv
     return page.figure(f'{_stem(variant, page, slug(c.name))}-similarity', plot_error_vs_similarity, c.latent_grid, k, anchor,
+                       title=_title(variant, page, f'Error against similarity · {c.name}'),
                        alt=f'Scatter of reconstruction error against similarity to red raised to the power {k.power:g} under {c.name}, '
                            f'8000 RGB colours drawn in their own colours, with a least-squares line: Pearson r = {k.r:.3f}, R² = {k.r2:.3f}.')
 
@@ -111,10 +113,16 @@ def stacked_figures(page: RunPage, variant: VariantRun) -> list[FigureFiles]:
     out = []
     for c in conds:
         out.append(page.figure(f'{slug(c.name)}-stacked', plot_stacked_result, c, latent_dims=latent_dims(dims, c), max_error=shared, cones=cones_for(c.spec),
-                               alt=f'Result under {c.name}: two latent projections {", ".join(str(tuple(d)) for d in dims)} (top), the reconstructed '
+                               title=c.name.capitalize(),
+                               alt=f'Result under {c.name}: two latent projections ({"; ".join(dims_words(d) for d in latent_dims(dims, c))}; top), the reconstructed '
                                    f'fully saturated colours by hue and value (middle) and the error by hue (bottom, shared scale up to {shared:.2g}; '
                                    f'this condition peaks at {c.max_mse:.2g}).'))
     return out
+
+
+def dims_words(dims: tuple[int | None, ...]) -> str:
+    """`z1 across, z0 up` for alt text (a pruned dimension: `pruned`)."""
+    return ', '.join(f'{"pruned" if d is None else f"z{d}"} {way}' for d, way in zip(dims, ('across', 'up')))
 
 
 def latent_dims(dims: list[tuple[int, int, int]], c: ConditionResult) -> list[tuple[int | None, ...]]:

@@ -87,10 +87,11 @@ class Row:
     rerun: float | None = None
     seeds: str = ''  # which seed, or how many seeds, the number is about
     note: str = ''
+    is_seed: bool = False  # the number names a seed (the best seed): equal or not, never a difference
 
     @property
     def difference(self) -> float | None:
-        return None if self.ours is None else self.ours - self.printed
+        return None if self.ours is None or self.is_seed else self.ours - self.printed
 
     @property
     def matches_rerun(self) -> bool | None:
@@ -108,7 +109,7 @@ def rows_for(entry: Mapping[str, Any], ours: Mapping[int, Mapping[str, float]], 
         best = _best(ours, metric) if len(ours) == n else None  # the best of other seeds is another question
         best_rerun = _best(rerun, metric) if len(rerun) == n else None
         verdict = NOT_RUN if best is None else IDENTICAL if best == printed else DIFFERS
-        return [Row(exp, quantity, printed, best, verdict, best_rerun, f'{n} seeds')]
+        return [Row(exp, quantity, printed, best, verdict, best_rerun, f'{n} seeds', is_seed=True)]
     if 'mean' in entry:
         values = [m[metric] for m in ours.values() if metric in m]
         again = [m[metric] for m in rerun.values() if metric in m]

@@ -135,3 +135,11 @@ def test_published_values(tmp_path):
                     '  - {experiment: b, metric: m1, value: 0.7}\n')
     assert aggregate.published_values(path, 'a') == {'m1': 0.5, 'm2': 0.9}
     assert aggregate.published_values(tmp_path / 'none.yaml', 'a') == {}
+
+
+def test_with_two_variants_the_representative_seed_is_typical_of_their_difference():
+    # seed 0 is the median of `with` alone but the most extreme difference; seed 2's difference is the median one
+    df = frame(with_unitarity_score=[0.8, 0.9, 0.7, 0.95, 0.6], without_unitarity_score=[0.5, 0.88, 0.65, 0.85, 0.62])
+    diff = df['with_unitarity_score'] - df['without_unitarity_score']  # [0.3, 0.02, 0.05, 0.1, -0.02]: median 0.05
+    assert aggregate.representative_seed(df) == 2 == int((diff - diff.median()).abs().idxmin())
+    assert 'paired difference of scores, with unitarity − without unitarity' in aggregate.representative_rule(df)[1]

@@ -18,7 +18,6 @@ from excolor.tables import (
     named_color_table,
     named_colors_latex,
     save_table,
-    signed,
     style_named_colors,
     style_summary,
     summary_latex,
@@ -53,7 +52,7 @@ def per_seed() -> pd.DataFrame:
 def test_named_color_table_keeps_baseline_and_changes(named):
     t = named_color_table(named)
     assert list(t.columns) == ['color', 'rgb', 'baseline', 'ablated-delta', 'suppression-delta']
-    assert t['color'].tolist()[:2] == ['Red', 'Orange'] and t['color'].tolist()[-4] == 'Dark gray'
+    assert t['color'].tolist()[:2] == ['Red', 'Orange'] and t['color'].tolist()[-4] == 'Dark grey'
     assert t.attrs['baseline'] == 'no intervention'
     assert t.loc[0, 'ablated-delta'] == pytest.approx(0.333)
 
@@ -61,7 +60,7 @@ def test_named_color_table_keeps_baseline_and_changes(named):
 def test_html_has_swatches_signed_changes_and_no_index(named):
     html = style_named_colors(named_color_table(named)).to_html()
     assert 'background-color:#ff0000' in html and 'background-color:#808080' in html  # gray rounds to 80
-    assert '+0.333' in html and '+0.198' in html
+    assert '+0.333' in html and '+1.98\u202f×\u202f10<sup>−1</sup>' in html  # suppression's tiny changes make its column scientific
     assert '-0.000' not in html and '+0.000' not in html  # a change that rounds to zero has no sign
     assert 'Δ\u00a0Ablated' in html and 'Δ\u00a0Suppression' in html and '>Baseline<' in html
     assert 'row_heading' not in html  # index hidden
@@ -70,18 +69,25 @@ def test_html_has_swatches_signed_changes_and_no_index(named):
 
 def test_latex_has_groups_swatches_and_caption_first(named):
     tex = named_colors_latex(named_color_table(named), caption='Error by colour', label='tab:per-color')
-    assert r'\multicolumn{2}{c}{Color}' in tex and r'\multicolumn{2}{c}{$\Delta$ MSE}' in tex
+    assert r'\multicolumn{2}{c}{Colour}' in tex and r'\multicolumn{2}{c}{$\Delta$ MSE}' in tex
     assert r'\swatch{FF0000}' in tex and r'\swatch{808080}' in tex
     assert tex.index(r'\caption{Error by colour}') < tex.index(r'\label{tab:per-color}')
     assert r'S[table-format=+1.3, retain-explicit-plus]' in tex
     red = next(line for line in tex.splitlines() if line.startswith('Red'))
-    assert [c.strip() for c in red.rstrip('\\ ').split('&')] == ['Red', r'\swatch{FF0000}', '0.000', '+0.333', '+0.198']
+    assert [c.strip() for c in red.rstrip('\\ ').split('&')] == ['Red', r'\swatch{FF0000}', '3.60e-5', '+0.333', '+1.98e-1']
     for rule in (r'\toprule', r'\midrule', r'\bottomrule'):
         assert tex.count(rule) == 1
 
 
-def test_signed_numbers():
-    assert [signed(x) for x in (0.3334, -0.0123, -0.00001, 0.0, float('nan'))] == ['+0.333', '-0.012', '0.000', '0.000', '–']
+def test_one_rule_per_column():
+    from excolor.numbers import cell_text, column
+
+    assert [cell_text(c) for c in column([0.2, 0.7885, 0.91])] == ['0.200', '0.788', '0.910']  # one number of decimals, zeros kept
+    assert [cell_text(c) for c in column([1e-4, 3.2e-5, 0.0012])] == ['1.00 × 10⁻⁴', '3.20 × 10⁻⁵', '1.20 × 10⁻³']  # small: powers of ten
+    assert [cell_text(c) for c in column([0.3, 1e-5, 0.0])] == ['3.00 × 10⁻¹', '1.00 × 10⁻⁵', '0.00']  # never a nonzero 0.000
+    assert [cell_text(c) for c in column([0.3334, -0.0123, 0.0, float('nan')], sign=True)] == ['+0.333', '−0.012', '0.000', '–']
+    assert [cell_text(c) for c in column([15, 172, 33.3])] == ['15', '172', '33']
+    assert [cell_text(c) for c in column([99960.0, 5.0])] == ['1.00 × 10⁵', '5.00 × 10⁰']  # a scientific column stays one
 
 
 def test_summary_statistics(per_seed):

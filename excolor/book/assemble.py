@@ -73,14 +73,18 @@ def merge_tree(src: Path, dst: Path) -> None:
 def assemble_experiment(exp_dir: Path, out: Path, new_title: str | None = None) -> None:
     """One experiment's pages and their figures and tables into `out` (see the package docstring); `new_title`: the
     representative page's title, when its notebook's own heading names another experiment (a variant shares its base's template)."""
-    seed_dir = seed_folder(exp_dir, representative_seed(exp_dir))
+    seed = representative_seed(exp_dir)
+    seed_dir = seed_folder(exp_dir, seed)
     sweep_dir = exp_dir / 'sweep'
     out.mkdir(parents=True, exist_ok=True)
-    representative = copy_notebook(seed_dir / 'notebook.ipynb', out / 'representative.ipynb', new_title)
+    rule = json.loads((sweep_dir / 'summary.json').read_text()).get('representative_rule')
+    preface = (f'*The seed this page shows is seed {seed}: {rule}. Every seed is on the {{doc}}`summary page <sweep>`.*' if rule else None)
+    representative = copy_notebook(seed_dir / 'notebook.ipynb', out / 'representative.ipynb', new_title, preface)
     # "Ex 2.9.1: Delete only red, over many seeds" → "Ex 2.9.1: summary over seeds"
     head = title(representative) or ''
     label = head.split(':')[0] if ':' in head else exp_dir.name
     copy_notebook(sweep_dir / 'sweep.ipynb', out / 'sweep.ipynb', f'{label}: summary over seeds')
+    shutil.copy2(sweep_dir / 'summary.json', out / 'summary.json')  # the sweep page links it
     for sub in ('figures', 'tables'):
         (out / sub).mkdir(exist_ok=True)
         merge_tree(sweep_dir / sub, out / sub)

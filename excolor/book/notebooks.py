@@ -44,10 +44,13 @@ def retitle(nb: nbformat.NotebookNode, new: str) -> nbformat.NotebookNode:
     raise ValueError('the notebook has no "# " heading to retitle')
 
 
-def copy_notebook(src: str | Path, dst: str | Path, new_title: str | None = None) -> nbformat.NotebookNode:
-    """Copy an executed notebook (outputs untouched) with its parameter cells hidden, optionally retitled; returns the copy."""
+def copy_notebook(src: str | Path, dst: str | Path, new_title: str | None = None, preface: str | None = None) -> nbformat.NotebookNode:
+    """Copy an executed notebook (outputs untouched) with its parameter cells hidden, optionally retitled, and with
+    `preface` (Markdown) as a cell after the first one (the title and its introduction); returns the copy."""
     nb = hide_parameter_cells(nbformat.read(src, as_version=4))
     if new_title:
         retitle(nb, new_title)
+    if preface:
+        nb.cells.insert(1, nbformat.v4.new_markdown_cell(preface))
     atomic_write_text(dst, nbformat.writes(nb))
     return nb

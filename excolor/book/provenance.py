@@ -52,6 +52,9 @@ def commit_text(prov: Mapping[str, Any]) -> str:
 
 
 def run_text(folder: str, prov: Mapping[str, Any]) -> str:
+    seeds = prov.get('parts', {}).get('seeds') if isinstance(prov.get('parts'), Mapping) else None
+    if seeds:  # a chunk of seeds trained together
+        return f'seeds {seeds[0]}–{seeds[-1]}'
     seed = field(prov, 'seed')
     return f'seed {seed}' if seed is not None else ('summary' if folder == 'sweep' else folder)
 

@@ -22,7 +22,8 @@ def _value(x: float | None, digits: int = 6) -> str:
 
 
 def row(r: Row, with_rerun: bool) -> list[Any]:
-    cells = [r.quantity + (f' ({r.note})' if r.note else ''), r.seeds, _value(r.printed), _value(r.ours)]
+    seeds = r.seeds.replace(' ', '\u00a0')  # "seed 47" on one line
+    cells = [r.quantity + (f' ({r.note})' if r.note else ''), seeds, _value(r.printed), _value(r.ours)]
     if with_rerun:
         same = {True: 'yes', False: 'no', None: '–'}[r.matches_rerun]
         cells += [_value(r.rerun), same]

@@ -150,8 +150,8 @@ class StatisticsPage:
 
     def concentration_markdown(self, table: pd.DataFrame) -> Markdown:
         """The ratios as a table readers can read in HTML and the PDF alike."""
-        def ratio(x: float) -> str:
-            return f'{x:.0f}' if x >= 10 else f'{x:.2g}'
+        def ratio(x: float) -> str:  # as the paper's prose glues them (`:.3g`)
+            return f'{x:.3g}'
 
         lines = ['| Experiment · intervention | n | Ratio (geometric mean) | Range | Above 10 | Without intervention |', '|:--|--:|--:|--:|--:|--:|']
         for r in table.to_dict('records'):

@@ -13,6 +13,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from excolor.book.markdown import table
+from excolor.book.provenance import commit_text, field, provenance_records, seconds, short, total_seconds
 from excolor.numbers import as_markdown
 from excolor.figures import save_figure
 from excolor.figures.tails import plot_ecdfs
@@ -27,6 +28,7 @@ THRESHOLDS = (0.85, 0.9)
 
 class TailsPage:
     def __init__(self, runs_dir: str | Path, profile: str, wide_profile: str, experiment: str = 'ex-2.9.1', out_dir: str | Path = '.'):
+        self.runs_dir = Path(runs_dir)
         self.exact = load_metrics(Path(runs_dir) / profile / experiment)
         self.wide = load_metrics(Path(runs_dir) / wide_profile / experiment)
         self.experiment, self.profile, self.wide_profile = experiment, profile, wide_profile
@@ -64,6 +66,15 @@ class TailsPage:
                 for m, title in METRICS.items()]
         header = ['metric', 'KS D', 'KS p', 'Mann–Whitney p', 'shared seeds', 'fast − exact (mean ± sd)', 'largest |fast − exact|', 'r(fast, exact)']
         return Markdown(table(header, rows))
+
+    def provenance(self) -> Markdown:
+        """The wide sweep's run folders (one per chunk of seeds trained together): seeds, commit, key and wall time, and the total."""
+        records = provenance_records(self.runs_dir / self.wide_profile, [self.experiment])
+        rows = [[f'`runs/{self.wide_profile}/{exp}/{run}/`', f'{field(prov, "seed")}–{int(field(prov, "seed")) + len(prov.get("parts", {}).get("seeds", [])) - 1}'
+                 if prov.get('parts', {}).get('seeds') else '–', commit_text(prov), short(prov.get('key')), seconds(field(prov, 'seconds'))]
+                for exp, run, prov in records]
+        rows.append(['total', f'{len(self.wide)} seeds', '', '', seconds(total_seconds(records))])
+        return Markdown(table(['run folder', 'seeds', 'commit', 'key', 'wall time (s)'], rows))
 
     def per_seed(self) -> pd.DataFrame:
         return self.wide[list(METRICS)]

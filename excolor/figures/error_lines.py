@@ -73,9 +73,9 @@ def draw_lines(ax: Axes, lines: Lines, theme: Theme, *, linewidth: float = LINE_
     Segments touching a NaN are dropped.
     """
     x = np.asarray(lines.x, dtype=float)
-    halo = theme.val('#0002', dark='#fff3')
+    halo = theme.val('#0002', dark='#fff7')  # in dark mode the darkest colours' lines need a brighter rim to be seen
     for j in range(lines.y.shape[1]):
-        ax.plot(x, lines.y[:, j], color=halo, linewidth=linewidth + 1.2, solid_capstyle='round', zorder=1)
+        ax.plot(x, lines.y[:, j], color=halo, linewidth=linewidth + theme.val(1.2, dark=1.8), solid_capstyle='round', zorder=1)
     for j in range(lines.y.shape[1]):
         y = lines.y[:, j]
         p0, p1 = np.column_stack([x[:-1], y[:-1]]), np.column_stack([x[1:], y[1:]])

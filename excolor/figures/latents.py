@@ -30,7 +30,11 @@ DOT_RADIUS = 2.6  # points
 
 
 def dims_label(dims: Dims) -> str:
-    return '(' + ', '.join('–' if d is None else str(d) for d in dims) + ')'
+    """What a panel shows, in words: `z₁ across, z₀ up` (a pruned dimension is zero everywhere)."""
+    def name(d: int | None) -> str:
+        return 'pruned (0)' if d is None else f'$z_{{{d}}}$'
+
+    return f'{name(dims[0])} across, {name(dims[1])} up'
 
 
 def latent_columns(latents: np.ndarray, dims: Dims) -> np.ndarray:
@@ -63,8 +67,7 @@ def draw_latent_panel(
     fill = np.clip(grid.flat(compare), 0, 1) if compare else ring
     order = np.argsort(xyz[:, 2], kind='stable')  # larger depth is nearer the viewer: drawn last
 
-    width = 0.0 if dims[0] is None else 2.0
-    height = 0.0 if dims[1] is None else 2.0
+    width = height = 2.0  # the unit circle, for scale, even where a pruned axis flattens the points onto a line
     disc_color = theme.val('#eee', dark='#111')
     ax.add_patch(Ellipse((0, 0), width, height, facecolor=disc_color, edgecolor=disc_color, linewidth=1, zorder=0))
     lw = 0.4 * dot_radius

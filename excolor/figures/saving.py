@@ -34,7 +34,8 @@ from excolor.figures.axes import readable_offsets
 from excolor.figures.theme import DARK, LIGHT, Theme, use_theme
 from excolor.files import atomic_write_bytes
 
-PNG_DPI = 150
+LAYOUT_DPI = 150  # the size a figure is laid out at: its PNG is shown PNG_DPI / LAYOUT_DPI times smaller than its pixels
+PNG_DPI = 2 * LAYOUT_DPI  # sharp on high-DPI screens, and legible when a phone reader opens it full size
 PDF_RASTER_DPI = 200  # for the few artists drawn rasterized (dense scatters) inside the PDF
 
 # Outside the book theme (plain Jupyter) both images would show; these rules keep one.

@@ -17,10 +17,14 @@ from excolor.schedule import KeyframeSchedule
 LR = 'lr'
 
 
+# Tracks often share a curve (Ex 2.3's reg-unit and reg-planar): each its own dash, so none hides another.
+DASHES = ('-', (0, (5, 2)), (0, (1, 1.5)), (0, (7, 2, 1, 2)), (0, (3, 3)), (0, (1, 3)))
+
+
 def draw_tracks(ax: Axes, schedule: KeyframeSchedule, names: list[str], colors: list[str]) -> None:
     steps = np.arange(schedule.length)
-    for name, color in zip(names, colors):
-        ax.plot(steps, schedule.values(name), color=color, linewidth=1.2, label=name)
+    for i, (name, color) in enumerate(zip(names, colors)):
+        ax.plot(steps, schedule.values(name), color=color, linewidth=1.4, linestyle=DASHES[i % len(DASHES)], label=name)
         keys = schedule.tracks[name].keys
         ax.plot([k for k, _ in keys], [v for _, v in keys], 'o', color=color, markersize=3)
     ax.margins(x=0.01, y=0.1)

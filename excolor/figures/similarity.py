@@ -33,7 +33,8 @@ def anchor_name(anchor_hsv: Sequence[float]) -> str:
     return 'anchor'
 
 
-def plot_error_vs_similarity(grid: ColorGrid, correlation: Correlation, anchor_hsv: Sequence[float], *, theme: Theme, var: str = 'MSE') -> Figure:
+def plot_error_vs_similarity(grid: ColorGrid, correlation: Correlation, anchor_hsv: Sequence[float], *, theme: Theme, var: str = 'MSE',
+                             title: str = '') -> Figure:
     """Each colour of `grid` as a dot in its own colour; brighter (more opaque) towards the top right."""
     rgb = grid.flat('color')
     x = similarity_to(rgb, anchor_hsv) ** correlation.power
@@ -55,4 +56,6 @@ def plot_error_vs_similarity(grid: ColorGrid, correlation: Correlation, anchor_h
     ax.set_xlabel(rf'$\mathrm{{sim}}_\mathrm{{{name}}}^{{{correlation.power:.2g}}}$')
     ax.set_ylabel(var)
     ax.legend(loc='upper left')
+    if title:
+        ax.set_title(title)
     return fig

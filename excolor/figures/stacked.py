@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from excolor.figures.axes import set_color_ticks
 from excolor.figures.cones import Cone, Dims
 from excolor.figures.error_lines import draw_lines, format_x, hsv_views
-from excolor.figures.latents import draw_latent_panel
+from excolor.figures.latents import dims_label, draw_latent_panel
 from excolor.figures.slices import cell_edges, draw_slice, size_inner_squares
 from excolor.figures.theme import Theme
 
@@ -33,8 +33,9 @@ def plot_stacked_result(
     latent_dims: Sequence[Dims],
     max_error: float | None,
     cones: Sequence[Cone] = (),
+    title: str = '',
 ) -> Figure:
-    """Two latent panels, a colour slice and a loss chart for one condition (5 × 5.3 in)."""
+    """Two latent panels (each titled with the axes it shows), a colour slice and a loss chart for one condition (5 × 5.3 in)."""
     if len(latent_dims) != 2:
         raise ValueError(f'the stacked figure has two latent panels, got {len(latent_dims)} dims')
     fig = plt.figure(figsize=(5, 5.3))
@@ -42,6 +43,7 @@ def plot_stacked_result(
     for col, dims in enumerate(latent_dims):
         ax = fig.add_subplot(gs[0, col])
         draw_latent_panel(ax, condition.latent_grid, dims, theme=theme, cones=cones, dot_radius=2.5, limit=1.08)
+        ax.set_title(dims_label(dims), fontsize='small')
 
     ax_colors = fig.add_subplot(gs[1, :])
     ax_loss = fig.add_subplot(gs[2, :], sharex=ax_colors)
@@ -61,5 +63,7 @@ def plot_stacked_result(
     top = max_error if max_error is not None else float(np.nanmax(hue_view.y)) * 1.05
     ax_loss.set_ylim(0, top)
     ax_loss.set_ylabel('MSE')
+    if title:
+        fig.suptitle(title)
     size_inner_squares(fig, [squares])
     return fig

@@ -22,9 +22,10 @@ def plot_ecdfs(samples: Mapping[str, Mapping[str, pd.Series]], titles: Mapping[s
     palette = accents()
     fig, axs = plt.subplots(1, len(samples), figsize=(PAGE_WIDTH, 3.4), squeeze=False, sharey=True)
     for ax, (metric, by_label) in zip(axs[0], samples.items()):
-        for i, (label, values) in enumerate(by_label.items()):
+        for i, (label, values) in enumerate(by_label.items()):  # orange and sky blue, solid and dashed: apart in both themes and in grey
             x = np.sort(values.to_numpy())
-            ax.step(x, np.arange(1, len(x) + 1) / len(x), where='post', color=palette[i + 1], linewidth=1.6, label=f'{label} (n = {len(x)})')
+            ax.step(x, np.arange(1, len(x) + 1) / len(x), where='post', color=palette[i % 2], linestyle=('-', (0, (4, 2)))[i % 2],
+                    linewidth=1.8, label=f'{label} (n = {len(x)})')
         for t in thresholds:
             ax.axvline(t, color=theme.foreground, linestyle=(0, (3, 3)), linewidth=0.8, alpha=0.6)
         below = [f'{label.split(",")[0]}: {int((v < low).sum())} (lowest {v.min():.2f})'.replace('-', MINUS) for label, v in by_label.items() if (v < low).any()]

@@ -32,7 +32,7 @@ def positive(s: pd.Series) -> np.ndarray:
     return np.where(v > 0, v, np.nan)
 
 
-def plot_training_curves(log: pd.DataFrame, *, theme: Theme) -> Figure:
+def plot_training_curves(log: pd.DataFrame, *, theme: Theme, title: str = '') -> Figure:
     """Lines for `train_<term>` columns, dots for `val_<term>` columns, against `step`."""
     train = [c[len(TRAIN) :] for c in log.columns if c.startswith(TRAIN)]
     val = [c[len(VAL) :] for c in log.columns if c.startswith(VAL)]
@@ -53,4 +53,6 @@ def plot_training_curves(log: pd.DataFrame, *, theme: Theme) -> Figure:
     ax.set_ylabel('Loss, unweighted terms')
     ax.margins(x=0.01)
     ax.legend(loc='upper left', bbox_to_anchor=(1.01, 1.0))
+    if title:
+        ax.set_title(title)
     return fig

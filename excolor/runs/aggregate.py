@@ -7,7 +7,8 @@ the same resampling as `excolor.tables.summary_table`, so table and `summary.jso
 The best seed follows ex-2.9.1: the highest `score` (|r| of the condition each params file
 names in `evaluation.score`), the earlier seed on ties. The representative seed is the one
 whose `score` is closest to the median: a typical run, not a lucky one. With several model
-variants each reports `<variant>_score`, and the last variant (the experiment's main one) ranks.
+variants each reports `<variant>_score`: the last variant (the experiment's main one) ranks the
+best seed, and the representative seed is typical of the paired difference between the variants.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from excolor.numbers import mean_sd_text
 from excolor.spread import STATS, summarize  # noqa: F401  (summarize: the sweep notebook's entry point)
 
 RANK_METRIC = 'score'
@@ -86,9 +88,27 @@ def best_seed(per_seed: pd.DataFrame, metric: str = RANK_METRIC) -> int:
     return int(values.idxmax())  # first occurrence of the maximum
 
 
+def representative_rule(per_seed: pd.DataFrame) -> tuple[pd.Series, str]:
+    """What the representative seed is closest to the median of, and that rule in words for the page.
+
+    With two or more model variants (each its `<variant>_score`), a seed typical of one variant can
+    be extreme in the other, and a page comparing them would mislead: the seed is chosen by the
+    paired difference of the first and last variant's scores, the quantity such an experiment asks about.
+    """
+    cols = [str(c) for c in per_seed.columns]
+    scores = [c for c in cols if c.endswith(f'_{RANK_METRIC}')]
+    if RANK_METRIC not in cols and len(scores) >= 2:
+        a, b = scores[0], scores[-1]
+        names = [c.removesuffix(f'_{RANK_METRIC}').replace('_', ' ') for c in (a, b)]
+        return (per_seed[a] - per_seed[b], f'the seed whose paired difference of scores, {names[0]} − {names[1]}, is closest to its '
+                                          f'median over seeds (a seed typical of how the two models differ)')
+    metric = rank_metric(per_seed)
+    return per_seed[metric], f'the seed whose {metric} is closest to its median over seeds (a typical run, not a lucky one)'
+
+
 def representative_seed(per_seed: pd.DataFrame, metric: str | None = None) -> int:
-    """The seed whose `metric` (default: `rank_metric`) is closest to the median; on a tie, the earlier seed."""
-    values = per_seed[metric or rank_metric(per_seed)].sort_index().dropna()
+    """The seed whose `metric` (default: `representative_rule`'s quantity) is closest to its median; on a tie, the earlier seed."""
+    values = (per_seed[metric] if metric else representative_rule(per_seed)[0]).sort_index().dropna()
     if values.empty:
         raise ValueError('no seed has a value to compare with the median')
     return int((values - values.median()).abs().idxmin())
@@ -143,12 +163,16 @@ def summary_json(per_seed: pd.DataFrame, stats: pd.DataFrame, *, experiment: str
         'metrics': {str(m): {s: int(row[s]) if s == 'n' else _json_number(row[s]) for s in STATS} for m, row in stats.iterrows()},
         'rank_metric': metric,
         'best_seed': best_seed(per_seed, metric),
-        'representative_seed': representative_seed(per_seed, metric),
+        'representative_seed': representative_seed(per_seed),
+        'representative_rule': representative_rule(per_seed)[1],
     }
 
 
 def glue_values(summary: dict[str, Any]) -> dict[str, float | int]:
-    """Flat names for `myst_nb.glue`: `<metric>_<stat>`, `best_seed`, `representative_seed`, `n_seeds`."""
+    """Flat names for `myst_nb.glue`: `<metric>_<stat>`, `<metric>_mean_sd` (text), `best_seed`, `representative_seed`, `n_seeds`."""
     out: dict[str, float | int] = {f'{m}_{s}': v for m, stats in summary['metrics'].items() for s, v in stats.items() if v is not None}
     out.update({k: summary[k] for k in ('best_seed', 'representative_seed', 'n_seeds')})
+    for m, stats in summary['metrics'].items():  # `0.012 ± 0.007`: prose writes mean ± sd as the paper's tables do
+        if stats.get('mean') is not None:
+            out[f'{m}_mean_sd'] = mean_sd_text(stats['mean'], stats['std'] if stats.get('std') is not None else math.nan)
     return out

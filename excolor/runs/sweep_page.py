@@ -60,8 +60,8 @@ class SweepPage:
         df, rank = self.per_seed, self.summary['rank_metric']
         what = self.labels.get(rank, rank)
         return Markdown(f'**{self.experiment}**, profile `{self.profile}`: {len(df)} seeds ({df.index.min()}–{df.index.max()}). '
-                        f'Best seed by {what}: **{self.best}** ({df.loc[self.best, rank]:.3f}); representative seed: '
-                        f'**{self.representative}** ({df.loc[self.representative, rank]:.3f}; the median is {df[rank].median():.3f}).')
+                        f'Best seed by {what}: **{self.best}** ({df.loc[self.best, rank]:.3f}). Representative seed, the one its page shows: '
+                        f'**{self.representative}**, {self.summary["representative_rule"]}.')
 
     def distributions(self):
         """Every shown metric over seeds, with the best and representative seed and the published number marked."""
@@ -91,6 +91,11 @@ class SweepPage:
                               label=f'tab:{self.experiment}-sweep-{name}', labels=self.labels)
         save_table(html, latex, self.out / 'tables' / f'{self.experiment}-sweep-{name}')
         return Table(html, latex, table_text(table, self.labels))
+
+    def downloads(self) -> Markdown:
+        """Links to every metric of every seed (CSV) and to the summary (JSON), as the book's page serves them."""
+        return Markdown(f'Downloads: {{download}}`every metric of every seed (CSV) <tables/{self.experiment}-sweep-per-seed.csv>`; '
+                        '{download}`the summary, every statistic and the chosen seeds (JSON) <summary.json>`.')
 
     def per_seed_table(self) -> Table:
         """The shown metrics of every seed (HTML and LaTeX)."""
