@@ -51,14 +51,9 @@ def record_bench(path: Path, entry: dict[str, object]) -> None:
     atomic_write_json(path, data)
 
 
-def variant_titles(params_dir: Path, experiments: list[str]) -> dict[str, str]:
-    """Page titles of the experiments that run another's notebook template (whose heading names that one): `Ex 2.9.2: <title>`."""
-    out = {}
-    for name in experiments:
-        exp = load_experiment(params_dir / f'{name}.yaml')
-        if exp.notebook != name:
-            out[name] = f'{experiment_name(name)}: {exp.title}'
-    return out
+def page_titles(params_dir: Path, experiments: list[str]) -> dict[str, str]:
+    """Each representative page's title from its params (`Ex 2.9.2: <title>`): a variant shares its base's template, whose heading names the base."""
+    return {name: f'{experiment_name(name)}: {load_experiment(params_dir / f"{name}.yaml").title}' for name in experiments}
 
 
 def execute_study(root: Path, stage: Path, study: str, profile: str, runs_dir: Path, params_dir: Path) -> Path:
@@ -114,7 +109,7 @@ def build_book(
                   'upstream_seed0': str(root / UPSTREAM_SEED0), 'wide_profile': wide, 'drift_profile': drift,
                   'recordings': str(root / UPSTREAM_RECORDINGS), 'experiments': experiments, 'folders': folders}
     with staged(root / GENERATED) as stage:
-        step('assemble', lambda: assemble(runs_dir / profile, experiments, stage, variant_titles(params_dir, experiments)))
+        step('assemble', lambda: assemble(runs_dir / profile, experiments, stage, page_titles(params_dir, experiments)))
         step('reports', lambda: execute_reports(root / REPORT_TEMPLATES, stage / 'report', REPORTS, parameters))
         step('studies', lambda: [execute_study(root, stage, s, profile, runs_dir, params_dir) for s in studies])
     step('mathjax', lambda: vendor_mathjax(root / MATHJAX))

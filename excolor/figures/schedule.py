@@ -17,15 +17,28 @@ from excolor.schedule import KeyframeSchedule
 LR = 'lr'
 
 
-# Tracks often share a curve (Ex 2.3's reg-unit and reg-planar): each its own dash, so none hides another.
-DASHES = ('-', (0, (5, 2)), (0, (1, 1.5)), (0, (7, 2, 1, 2)), (0, (3, 3)), (0, (1, 3)))
+DASHES = ('-', (0, (5, 2)), (0, (1, 1.5)), (0, (7, 2, 1, 2)), (0, (3, 3)), (0, (1, 3)))  # each track its own dash, besides its colour
+
+
+def same_curves(schedule: KeyframeSchedule, names: list[str]) -> list[list[str]]:
+    """The tracks grouped by curve: tracks with the same values every step are one line (Ex 2.3's reg-unit and reg-planar), not one hidden under another."""
+    groups: list[list[str]] = []
+    for name in names:
+        values = schedule.values(name)
+        match = next((g for g in groups if np.array_equal(schedule.values(g[0]), values)), None)
+        if match is None:
+            groups.append([name])
+        else:
+            match.append(name)
+    return groups
 
 
 def draw_tracks(ax: Axes, schedule: KeyframeSchedule, names: list[str], colors: list[str]) -> None:
     steps = np.arange(schedule.length)
-    for i, (name, color) in enumerate(zip(names, colors)):
-        ax.plot(steps, schedule.values(name), color=color, linewidth=1.4, linestyle=DASHES[i % len(DASHES)], label=name)
-        keys = schedule.tracks[name].keys
+    for i, (group, color) in enumerate(zip(same_curves(schedule, names), colors)):
+        label = group[0] if len(group) == 1 else ' = '.join(group)
+        ax.plot(steps, schedule.values(group[0]), color=color, linewidth=1.4, linestyle=DASHES[i % len(DASHES)], label=label)
+        keys = schedule.tracks[group[0]].keys
         ax.plot([k for k, _ in keys], [v for _, v in keys], 'o', color=color, markersize=3)
     ax.margins(x=0.01, y=0.1)
 

@@ -60,7 +60,7 @@ def template_hash(path: Path) -> str:
 
 # Code that schedules, publishes or benchmarks results but cannot change them (the runner's own
 # warm-equals-cold test guards its part): editing it keeps runs fresh.
-NOT_RESULTS = ('book', 'runs', 'bench.py', 'reproduction.py', 'drift.py')
+NOT_RESULTS = ('book', 'runs', 'latex', 'bench.py', 'reproduction.py', 'drift.py')  # latex/: the PDF's preamble
 
 
 # The summary notebook's own library code: it sits under `runs/` but computes the summary's
