@@ -25,7 +25,7 @@ from pandas.api.types import is_numeric_dtype
 from pandas.io.formats.style import Styler
 
 from excolor.files import atomic_write_text
-from excolor.numbers import as_html, as_text
+from excolor.numbers import as_text, cell_html, cell_siunitx, column
 from excolor.spread import summarize
 
 LATEX_PREAMBLE = Path(__file__).resolve().parent / 'latex' / 'preamble.tex'
@@ -37,28 +37,6 @@ _NUMBER_CSS = 'text-align: right; font-variant-numeric: tabular-nums'
 
 
 # ── number formats (shared by HTML and LaTeX) ──────────────────────────────────────────
-
-
-def fixed(x: float, places: int = 3) -> str:
-    return '–' if not math.isfinite(x) else f'{x:.{places}f}'
-
-
-def signed(x: float, places: int = 3) -> str:
-    """`+0.333`, `-0.012`; `0.000` (no sign) when the change rounds to zero."""
-    if not math.isfinite(x):
-        return '–'
-    text = f'{x:+.{places}f}'
-    return text[1:] if float(text) == 0 else text
-
-
-def significant(x: float, digits: int = 3) -> str:
-    """For siunitx S columns (which print `7.5e-05` as 7.5 × 10⁻⁵)."""
-    return '–' if not math.isfinite(x) else f'{x:.{digits}g}'
-
-
-def significant_html(x: float, digits: int = 3) -> str:
-    """For HTML tables: `7.5 × 10<sup>−5</sup>`, the same digits as `significant`."""
-    return as_html(x, digits)
 
 
 def latex_escape(text: str) -> str:
@@ -93,7 +71,8 @@ def named_color_table(named: pd.DataFrame) -> pd.DataFrame:
     if not conditions:
         raise ValueError('the named-colour table has no condition columns')
     base = conditions[0]
-    out = pd.DataFrame({'color': named['name'].map(_sentence), 'rgb': named['rgb'], 'baseline': named[base].astype(float)})
+    out = pd.DataFrame({'color': named['name'].map(lambda n: _sentence(n.replace('gray', 'grey'))), 'rgb': named['rgb'],  # the prose's spelling
+                        'baseline': named[base].astype(float)})
     for c in conditions[1:]:
         out[c + DELTA] = named[c + DELTA].astype(float)
     out.attrs['baseline'] = base
@@ -112,30 +91,39 @@ def _swatch_html(rgb: tuple[float, float, float]) -> str:
     return f'<span style="display:inline-block;width:1em;height:1em;vertical-align:middle;background-color:#{hex_rgb(rgb).lower()};border:1px solid #8888"></span>'
 
 
-def style_named_colors(df: pd.DataFrame) -> Styler:
-    """HTML: a swatch per colour, errors to 3 decimals, changes signed; no index."""
+def named_cells(df: pd.DataFrame) -> dict[str, list[tuple[str, int | None]]]:
+    """Each numeric column of a named-colour table by the one column rule (`excolor.numbers.column`); changes signed."""
     numeric = [c for c in df.columns if is_numeric_dtype(df[c])]
-    deltas = [c for c in numeric if c.endswith(DELTA)]
-    st = Styler(df, uuid='excolor-named', cell_ids=False)
+    return {c: column(df[c].to_numpy(dtype=float), 3, sign=c.endswith(DELTA)) for c in numeric}
+
+
+def style_named_colors(df: pd.DataFrame) -> Styler:
+    """HTML: a swatch per colour, errors and signed changes by the column rule; no index."""
+    cells = named_cells(df)
+    shown = df.astype(object)
+    for c, col in cells.items():
+        shown[c] = [cell_html(x) for x in col]
+    st = Styler(shown, uuid='excolor-named', cell_ids=False)
     st = st.hide(axis='index').format_index(_header, axis=1)
     st = st.format(_swatch_html, subset=['rgb'])
-    st = st.format(fixed, subset=[c for c in numeric if c not in deltas]).format(signed, subset=deltas)
-    return _numbers_right(st, numeric)
+    return _numbers_right(st, list(cells))
 
 
 def named_colors_latex(df: pd.DataFrame, caption: str, label: str) -> str:
-    """booktabs + siunitx: `Color` over name and swatch, `MSE` over the baseline, `Δ MSE` over the changes.
+    """booktabs + siunitx: `Colour` over name and swatch, `MSE` over the baseline, `Δ MSE` over the changes.
 
     `caption` is LaTeX (not escaped); numbers are already rounded, siunitx only aligns them.
     """
     deltas = [c for c in df.columns if c.endswith(DELTA)]
-    top = [r'\multicolumn{2}{c}{Color}', '{MSE}']
+    top = [r'\multicolumn{2}{c}{Colour}', '{MSE}']
     rules = [r'\cmidrule(r){1-2}', r'\cmidrule(lr){3-3}']
     if deltas:
         top.append(rf'\multicolumn{{{len(deltas)}}}{{c}}{{$\Delta$ MSE}}')
         rules.append(rf'\cmidrule(l){{4-{3 + len(deltas)}}}')
     sub = ['', '', '{Baseline}'] + ['{' + latex_escape(_sentence(c[: -len(DELTA)])) + '}' for c in deltas]
-    body = [[latex_escape(r['color']), rf'\swatch{{{hex_rgb(r["rgb"])}}}', _tex(fixed(r['baseline']))] + [_tex(signed(r[c])) for c in deltas] for r in df.to_dict('records')]
+    cells = named_cells(df)
+    body = [[latex_escape(r['color']), rf'\swatch{{{hex_rgb(r["rgb"])}}}', _tex(cell_siunitx(cells['baseline'][i]))]
+            + [_tex(cell_siunitx(cells[c][i])) for c in deltas] for i, r in enumerate(df.to_dict('records'))]
     columns = list(zip(*body)) if body else [()] * (3 + len(deltas))
     spec = ['l', 'c', s_column(columns[2])] + [s_column(col, explicit_plus=True) for col in columns[3:]]
     return _latex_table(spec, [' & '.join(top) + r' \\', ' '.join(rules), ' & '.join(sub) + r' \\'], body, caption, label)
@@ -154,10 +142,25 @@ def summary_table(per_seed: pd.DataFrame) -> pd.DataFrame:
 SUMMARY_HEADERS = {'mean': 'Mean', 'std': 'SD', 'min': 'Min', 'max': 'Max', 'ci_low': '95% CI low', 'ci_high': '95% CI high'}
 
 
+def by_row(df: pd.DataFrame, digits: int = 3) -> list[list[tuple[str, int | None]]]:
+    """Each row (one metric's statistics) by the one column rule: a metric's mean, SD and range share a format."""
+    return [column(row, digits) for row in df.to_numpy(dtype=float)]
+
+
+def by_column(df: pd.DataFrame, digits: int = 3) -> list[list[tuple[str, int | None]]]:
+    """The cells row by row, each column (one metric over seeds) by the one column rule."""
+    cols = [column(df[c].to_numpy(dtype=float), digits) for c in df.columns]
+    return [list(row) for row in zip(*cols)] if cols else [[] for _ in df.index]
+
+
+def _shown(df: pd.DataFrame, cells: list[list[tuple[str, int | None]]]) -> pd.DataFrame:
+    return pd.DataFrame([[cell_html(c) for c in row] for row in cells], index=df.index, columns=df.columns)
+
+
 def style_summary(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> Styler:
-    """HTML: metrics as rows (by their readers' `labels`), three significant digits, powers of ten as 10<sup>n</sup>."""
-    st = Styler(df, uuid='excolor-summary', cell_ids=False)
-    st = st.format(significant_html).format_index(lambda c: SUMMARY_HEADERS.get(c, c), axis=1).hide(axis='index', names=True)
+    """HTML: metrics as rows (by their readers' `labels`), each row's numbers by the column rule, powers of ten as 10<sup>n</sup>."""
+    st = Styler(_shown(df, by_row(df)), uuid='excolor-summary', cell_ids=False)
+    st = st.format_index(lambda c: SUMMARY_HEADERS.get(c, c), axis=1).hide(axis='index', names=True)
     st = st.format_index(lambda m: (labels or {}).get(m, m), axis=0)
     return _numbers_right(st, list(df.columns))
 
@@ -175,7 +178,7 @@ def summary_latex(df: pd.DataFrame, caption: str, label: str, labels: Mapping[st
         header += ['{Low}', '{High}']
     else:
         header += ['{' + latex_escape(SUMMARY_HEADERS[c]) + '}' for c in ci]
-    body = [[latex_escape((labels or {}).get(metric, metric))] + [_latex_number(v) for v in row] for metric, row in zip(df.index, df.to_numpy(dtype=float))]
+    body = [[latex_escape((labels or {}).get(metric, metric))] + [_tex(cell_siunitx(c)) for c in row] for metric, row in zip(df.index, by_row(df))]
     columns = list(zip(*body)) if body else [()] * (1 + len(cols))
     spec = ['l'] + [s_column(col) for col in columns[1:]]
     return _latex_table(spec, head_rows + [' & '.join(header) + r' \\'], body, caption, label, long=True)
@@ -185,16 +188,16 @@ def summary_latex(df: pd.DataFrame, caption: str, label: str, labels: Mapping[st
 
 
 def style_per_seed(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> Styler:
-    """HTML: one row per seed, one column per metric (readers' labels), four significant digits, padded columns."""
-    st = Styler(df, uuid='excolor-per-seed', cell_ids=False)
-    st = st.format(lambda x: significant_html(x, 4)).format_index(lambda m: (labels or {}).get(m, m), axis=1)
+    """HTML: one row per seed, one column per metric (readers' labels), four significant digits by the column rule, padded columns."""
+    st = Styler(_shown(df, by_column(df, 4)), uuid='excolor-per-seed', cell_ids=False)
+    st = st.format_index(lambda m: (labels or {}).get(m, m), axis=1)
     st = st.format_index(lambda s: f'{s}', axis=0).set_table_styles([{'selector': 'th', 'props': 'vertical-align: bottom'}], overwrite=False)
     return _numbers_right(st, list(df.columns))
 
 
 def per_seed_latex(df: pd.DataFrame, caption: str, label: str, labels: Mapping[str, str] | None = None) -> str:
     """A longtable of seeds × metrics; headers wrap in narrow columns so eight metrics fit the text width."""
-    body = [[str(seed)] + [_latex_number(v) if math.isfinite(v) else '{--}' for v in row] for seed, row in zip(df.index, df.to_numpy(dtype=float))]
+    body = [[str(seed)] + [_tex(cell_siunitx(c)) for c in row] for seed, row in zip(df.index, by_column(df, 4))]
     columns = list(zip(*body)) if body else [()] * (1 + len(df.columns))
     width = f'{min(2.4, 13.0 / max(1, len(df.columns))):.2f}cm'
     header = ['{Seed}'] + [rf'\multicolumn{{1}}{{>{{\centering\arraybackslash}}p{{{width}}}}}{{{latex_escape((labels or {}).get(c, c))}}}' for c in df.columns]
@@ -228,10 +231,6 @@ def table_text(df: pd.DataFrame, labels: Mapping[str, str] | None = None, digits
     """A plain-text rendering for outputs that take neither HTML nor LaTeX."""
     shown = df.rename(index=lambda m: (labels or {}).get(m, m), columns=lambda m: (labels or {}).get(m, SUMMARY_HEADERS.get(m, m)))
     return shown.to_string(float_format=lambda x: as_text(x, digits))
-
-
-def _latex_number(x: float) -> str:
-    return _tex(significant(x))
 
 
 def _tex(number: str) -> str:

@@ -30,13 +30,14 @@ Paper pages cite `{glue:text}` values as `../_runs/<experiment>/sweep.ipynb::<me
 the format spec is required: myst-nb splits the last `:` off as the format.
 
 The papermill `parameters` / `injected-parameters` cells of every copied or executed notebook
-are tagged `remove-cell`, so pages start with their content. Which experiments are assembled
-is read from `_toc.yml` (its `book/_runs/<experiment>/…` entries), so the table of contents is
-the one list of pages.
+are tagged `remove-cell`, so pages start with their content. Which experiments are assembled,
+and which studies get a page (`book/_runs/studies/<study>.ipynb`), is read from `params/`, and
+`_toc.yml`'s "Experiments" and "Parameter studies" parts are rewritten to match (`toc`), so an
+experiment the book pools always has its pages.
 
-Modules: `layout` (paths, the toc), `preflight` (asks excolor.runs whether runs are fresh),
+Modules: `layout` (paths), `toc` (the generated parts of `_toc.yml`), `preflight` (asks excolor.runs whether runs are fresh),
 `assemble` (copy runs into `book/_runs/`, staged), `notebooks` (copy with parameter cells hidden),
-`reports` (papermill for the report pages), `reproduction_table` / `provenance` / `markdown`
+`reports` (papermill for the report pages), `study_page` (a study's page), `reproduction_table` / `provenance` / `markdown`
 (what the report pages display), `mathjax` (vendored MathJax), `sphinx` (run Jupyter Book),
 `sphinx_ext` (light/dark figure pairs and two theme fixes, loaded by `_config.yml`), `build`
 (the steps in order, timed), `fake_runs` (complete fake runs for tests), `__main__` (CLI).
