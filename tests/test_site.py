@@ -1,5 +1,11 @@
 """The built site, in a real browser: no console errors, images load, links resolve, glue is
-resolved, MathJax comes from our own server, and dark mode shows the dark figures.
+resolved, MathJax comes from our own server, and dark mode shows the dark figures. At a phone's
+width (390 px) and a desktop's (1280 px), on every page: the page never scrolls sideways, and
+whatever is wider than its column scrolls in a box of its own that says so; one search box; a
+favicon; no code on the report pages; no placeholder text; every figure opens at full size.
+
+To look at the site yourself: the scratch build stays in `_build/site-test/src/_build/html/`
+after the run (serve it with `python -m http.server -d _build/site-test/src/_build/html`).
 
 The site is built with `python -m excolor.book --profile quick` from a scratch copy of the book
 sources under `_build/site-test/`, never over the real `_build/html`:
@@ -43,7 +49,10 @@ FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '-
 SCRATCH = ROOT / '_build' / 'site-test'
 PROFILE = os.environ.get('EXCOLOR_SITE_PROFILE', 'quick')
 BATCH = 4  # pages loading at once in the crawl
-CODE = [ROOT / 'excolor' / 'reproduction.py', ROOT / 'excolor' / 'figures' / 'saving.py', *sorted((ROOT / 'excolor' / 'book').glob('*.py'))]
+WIDTHS = {'phone': 390, 'desktop': 1280}  # CSS px; the crawl is at the desktop's width
+HEIGHT = 900
+CODE = [ROOT / 'excolor' / 'reproduction.py', ROOT / 'excolor' / 'figures' / 'saving.py', *sorted((ROOT / 'excolor' / 'book').glob('*.py')),
+        *sorted((ROOT / 'excolor' / 'book' / 'static').glob('*'))]  # the site's own CSS, JS and favicon
 
 
 def fingerprint(runs: Path | None) -> str:
@@ -171,24 +180,89 @@ _FACTS = """() => ({
 })"""
 
 
-def _is_favicon(message) -> bool:
-    """Chromium requests /favicon.ico on its own (the site declares none); that 404 is not a page error."""
-    return message.location.get('url', '').endswith('/favicon.ico')
+# What a reader sees at the page's width (after the page's own resize handlers have run):
+# - the page's width against the window's (the page must not scroll sideways);
+# - `silent`: boxes that scroll sideways without saying so. A box says so when it is a focusable region
+#   whose aria-label says "scroll sideways" and whose hint line (the element its `data-excolor-scroll`
+#   names, written by excolor/book/static/excolor-book.js) is on screen and says it too;
+# - `clipped`: boxes that cut off what they hold (overflow hidden or clip, and some text, image or
+#   drawing really past their edge: MathJax's screen-reader copy of a formula is clipped on purpose);
+# - the search fields and search buttons on screen, the favicon links, the code cells on screen;
+# - `unzoomable`: figures (images in a figure or a notebook output) that do not open at full size.
+_LAYOUT = """async () => {
+  await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  const de = document.documentElement;
+  const shown = el => el.checkVisibility({visibilityProperty: true, opacityProperty: true});
+  const describe = el => {
+    const id = el.id ? `#${el.id}` : '';
+    const cls = [...el.classList].slice(0, 3).map(c => `.${c}`).join('');
+    const text = (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 60);
+    return `<${el.tagName.toLowerCase()}${id}${cls}> ${el.scrollWidth} px in ${el.clientWidth} px: "${text}"`;
+  };
+  const hintOf = el => document.getElementById(el.getAttribute('data-excolor-scroll') || '');
+  const saysSo = el => /scroll sideways/i.test(el.getAttribute('aria-label') || '') && el.tabIndex >= 0
+    && !!hintOf(el) && shown(hintOf(el)) && /scroll sideways/i.test(hintOf(el).textContent);
+  const screenReaderOnly = (node, box) => {
+    for (let a = node.parentElement; a && a !== box; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if ((s.clip !== 'auto' && /absolute|fixed/.test(s.position)) || s.clipPath !== 'none') return true;
+    }
+    return false;
+  };
+  const contentRight = box => {  // the right edge of what box really draws: text, images, drawings
+    let right = -Infinity;
+    const walk = document.createTreeWalker(box, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      if (n.nodeType === Node.TEXT_NODE) {
+        if (!n.data.trim() || screenReaderOnly(n, box)) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        for (const r of range.getClientRects()) right = Math.max(right, r.right);
+      } else if (/^(img|svg|canvas|video|iframe)$/i.test(n.tagName) && shown(n) && !screenReaderOnly(n, box)) {
+        right = Math.max(right, n.getBoundingClientRect().right);
+      }
+    }
+    return right;
+  };
+  const silent = [], clipped = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.scrollWidth <= el.clientWidth + 1 || el.clientWidth < 2 || !shown(el)) continue;
+    const style = getComputedStyle(el);
+    if (style.overflowX === 'visible') continue;  // what spills out of it spills into its parent, checked in turn
+    if (style.overflowX === 'auto' || style.overflowX === 'scroll') {
+      if (!saysSo(el)) silent.push(describe(el));
+    } else if (style.textOverflow !== 'ellipsis') {
+      const edge = el.getBoundingClientRect().left + el.clientLeft + el.clientWidth;
+      const right = contentRight(el);
+      if (right > edge + 1) clipped.push(`${describe(el)} (cut ${Math.round(right - edge)} px by overflow-x: ${style.overflowX})`);
+    }
+  }
+  const searchFields = [...document.querySelectorAll('.search-button-field, input[type=search], form.bd-search')].filter(shown);
+  const searchButtons = [...document.querySelectorAll('button.search-button')].filter(b => !b.matches('.search-button-field') && shown(b));
+  const figures = [...document.querySelectorAll('.bd-article :is(figure, .cell_output) img')];
+  return {
+    documentWidth: de.scrollWidth, windowWidth: de.clientWidth, silent, clipped,
+    scrollBoxes: document.querySelectorAll('[data-excolor-scroll]').length,
+    searchFields: searchFields.length, searchButtons: searchButtons.length,
+    favicons: [...document.querySelectorAll('link[rel~=icon]')].map(l => l.href),
+    codeCells: [...document.querySelectorAll('.cell_input')].filter(shown).map(c => c.innerText.trim().slice(0, 80)),
+    unzoomable: figures.filter(img => !img.closest('.excolor-zoomable')).map(img => img.currentSrc.slice(0, 80)),
+  };
+}"""
 
 
-@pytest.fixture(scope='module')
-def crawl(browser, server: str, site: Path) -> dict[str, dict]:
-    """Load every page once (a few at a time: most of a load is MathJax starting); record what each check needs."""
+def _load_all(browser, server: str, rels: list[str], width: int, scripts: tuple[str, ...]) -> dict[str, dict]:
+    """Load every page (a few at a time: most of a load is MathJax starting) at `width` px; merge what each script
+    reports, and the page's console and network errors and requests."""
     results = {}
-    todo = pages(site)
-    assert todo, f'no pages found in {site}'
-    for start in range(0, len(todo), BATCH):
+    for start in range(0, len(rels), BATCH):
         opened = []
-        for rel in todo[start : start + BATCH]:
+        for rel in rels[start : start + BATCH]:
             page = browser.new_page()
+            page.set_viewport_size({'width': width, 'height': HEIGHT})
             errors: list[str] = []
             requests: list[str] = []
-            page.on('console', lambda m, errors=errors: errors.append(f'console: {m.text} at {m.location.get("url")}') if m.type == 'error' and not _is_favicon(m) else None)
+            page.on('console', lambda m, errors=errors: errors.append(f'console: {m.text} at {m.location.get("url")}') if m.type == 'error' else None)
             page.on('pageerror', lambda e, errors=errors: errors.append(f'page error: {e}'))
             page.on('requestfailed', lambda r, errors=errors: errors.append(f'request failed: {r.url}'))
             page.on('response', lambda r, errors=errors: errors.append(f'HTTP {r.status}: {r.url}') if r.status >= 400 else None)
@@ -198,11 +272,28 @@ def crawl(browser, server: str, site: Path) -> dict[str, dict]:
         for rel, page, errors, requests in opened:
             page.wait_for_load_state('load')
             page.evaluate(_SETTLE)
-            facts = page.evaluate(_FACTS)
+            facts: dict = {}
+            for script in scripts:
+                facts.update(page.evaluate(script))
             facts.update(errors=errors, requests=requests)
             results[rel] = facts
             page.close()
     return results
+
+
+@pytest.fixture(scope='module')
+def crawl(browser, server: str, site: Path) -> dict[str, dict]:
+    """Every page once, at the desktop's width: what each check needs."""
+    todo = pages(site)
+    assert todo, f'no pages found in {site}'
+    return _load_all(browser, server, todo, WIDTHS['desktop'], (_FACTS, _LAYOUT))
+
+
+@pytest.fixture(scope='module')
+def layouts(browser, server: str, site: Path, crawl: dict[str, dict]) -> dict[str, dict[str, dict]]:
+    """What a reader sees on every page at each width (the desktop's from the crawl)."""
+    phone = _load_all(browser, server, pages(site), WIDTHS['phone'], (_LAYOUT,))
+    return {'phone': phone, 'desktop': crawl}
 
 
 def test_site_root_redirects_to_the_landing_page(site: Path, server: str) -> None:
@@ -212,8 +303,9 @@ def test_site_root_redirects_to_the_landing_page(site: Path, server: str) -> Non
         assert r.status == 200
 
 
-def test_no_console_or_network_errors(crawl: dict[str, dict]) -> None:
-    bad = {rel: f['errors'] for rel, f in crawl.items() if f['errors']}
+@pytest.mark.parametrize('width', WIDTHS)
+def test_no_console_or_network_errors(layouts: dict[str, dict[str, dict]], width: str) -> None:
+    bad = {rel: f['errors'] for rel, f in layouts[width].items() if f['errors']}
     assert not bad, json.dumps(bad, indent=1)
 
 
@@ -369,3 +461,112 @@ def test_no_metric_key_reaches_a_reader(site: Path) -> None:
 def test_paper_prose_has_no_e_notation(crawl: dict[str, dict]) -> None:
     for rel in ('book/index.html', *(p for p in crawl if p.startswith('book/paper/'))):
         assert not _E_NOTATION.search(crawl[rel]['text']), (rel, _E_NOTATION.findall(crawl[rel]['text'])[:3])
+
+
+# ── every screen: nothing cut off, one search box, a favicon, no code or placeholders in the reports ──
+
+
+@pytest.mark.parametrize('width', WIDTHS)
+def test_no_page_scrolls_sideways(layouts: dict[str, dict[str, dict]], width: str) -> None:
+    wide = {rel: f'{f["documentWidth"]} px in a {f["windowWidth"]} px window' for rel, f in layouts[width].items() if f['documentWidth'] > f['windowWidth']}
+    assert not wide, json.dumps(wide, indent=1)
+
+
+@pytest.mark.parametrize('width', WIDTHS)
+def test_wide_content_scrolls_in_a_box_that_says_so(layouts: dict[str, dict[str, dict]], width: str) -> None:
+    """A table, figure or code block wider than its column scrolls in its own box, which says "scroll sideways"
+    (label and a line on screen); no box cuts off what it holds."""
+    bad = {rel: {'scrolls without saying so': f['silent'], 'cuts off': f['clipped']} for rel, f in layouts[width].items() if f['silent'] or f['clipped']}
+    assert not bad, json.dumps(bad, indent=1, ensure_ascii=False)
+
+
+def test_wide_content_is_there_to_check(layouts: dict[str, dict[str, dict]]) -> None:
+    """The check above is not vacuous: on a phone, boxes do scroll sideways (and were marked as saying so)."""
+    assert sum(f['scrollBoxes'] for f in layouts['phone'].values()) > 0
+
+
+def test_one_search_box(layouts: dict[str, dict[str, dict]]) -> None:
+    """One search field beside the navigation on a desktop (the theme's header had a second); on a phone, one search button."""
+    desktop = {rel: f['searchFields'] for rel, f in layouts['desktop'].items() if f['searchFields'] != 1}
+    phone = {rel: (f['searchFields'], f['searchButtons']) for rel, f in layouts['phone'].items() if f['searchFields'] + f['searchButtons'] != 1}
+    assert not desktop, f'search fields on screen at 1280 px: {desktop}'
+    assert not phone, f'search (fields, buttons) on screen at 390 px: {phone}'
+
+
+def test_every_page_has_a_favicon_that_loads(crawl: dict[str, dict]) -> None:
+    missing = [rel for rel, f in crawl.items() if not f['favicons']]
+    assert not missing, f'no <link rel="icon">: {missing}'
+    for href in {h for f in crawl.values() for h in f['favicons']}:
+        with urllib.request.urlopen(href, timeout=10) as r:
+            assert r.status == 200 and r.headers.get_content_type().startswith('image/'), (href, r.headers.get_content_type())
+            assert r.read(), href
+
+
+def report_pages(crawl: dict[str, dict]) -> list[str]:
+    """The generated reports and parameter studies: prose, tables and figures for a reader, their code folded."""
+    found = [rel for rel in crawl if re.fullmatch(r'book/_runs/(report|studies)/[^/]+\.html', rel)]
+    assert any(rel.startswith('book/_runs/report/') for rel in found), 'no report pages found'
+    return found
+
+
+@pytest.mark.parametrize('width', WIDTHS)
+def test_report_pages_show_no_code(layouts: dict[str, dict[str, dict]], width: str) -> None:
+    shown = {rel: layouts[width][rel]['codeCells'] for rel in report_pages(layouts[width]) if layouts[width][rel]['codeCells']}
+    assert not shown, 'code cells on screen (tag them hide-input):\n' + json.dumps(shown, indent=1, ensure_ascii=False)
+
+
+_PLACEHOLDER = re.compile(r'<[a-z][a-z0-9_-]*(?: [a-z][a-z0-9_-]*)?>')  # `<experiment>`, `<wide profile>`: a name left unfilled
+# Pages that document a naming pattern, and the placeholders that pattern is written with.
+PLACEHOLDERS_ALLOWED = {'book/guide.html': {'<study>', '<metric>', '<stat>', '<value>'}}
+
+
+def test_no_page_shows_placeholder_text(crawl: dict[str, dict]) -> None:
+    found = {}
+    for rel, f in crawl.items():
+        left = [m for m in _PLACEHOLDER.finditer(f['text']) if m[0] not in PLACEHOLDERS_ALLOWED.get(rel, set())]
+        if left:
+            found[rel] = [f['text'][max(0, m.start() - 40) : m.end() + 20].replace('\n', ' ') for m in left[:5]]
+    assert not found, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize('width', WIDTHS)
+def test_every_figure_opens_full_size(layouts: dict[str, dict[str, dict]], width: str) -> None:
+    bad = {rel: f['unzoomable'] for rel, f in layouts[width].items() if f['unzoomable']}
+    assert not bad, json.dumps(bad, indent=1)
+
+
+_FULL_SIZE = """async () => {
+  const figure = document.querySelector('.excolor-zoomable');
+  const onScreen = [...figure.querySelectorAll('img')].find(img => img.checkVisibility() && img.getBoundingClientRect().width > 0);
+  const dialog = document.querySelector('dialog.excolor-lightbox');
+  const img = dialog.querySelector('img');
+  await img.decode();
+  await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  const scroller = dialog.querySelector('.excolor-lightbox__scroll');
+  return {
+    open: dialog.open, same: img.src === onScreen.currentSrc, dark: onScreen.classList.contains('only-dark'),
+    width: img.getBoundingClientRect().width, natural: img.naturalWidth, shownWidth: onScreen.getBoundingClientRect().width,
+    scrollerSaysSo: /scroll sideways/i.test(scroller.getAttribute('aria-label') || ''),
+    file: dialog.querySelector('a.excolor-lightbox__file').href,
+    documentWidth: document.documentElement.scrollWidth, windowWidth: document.documentElement.clientWidth,
+  };
+}"""
+
+
+@pytest.mark.parametrize('scheme', ['light', 'dark'])
+def test_a_figure_opens_full_size_on_a_phone(browser, server: str, crawl: dict[str, dict], scheme: str) -> None:
+    """On a phone a figure's text is a few pixels high; its full-size button shows the variant on screen (light or
+    dark) at one image pixel per CSS pixel, in a box that scrolls both ways, with a link to the image file."""
+    for rel in themed_pages(crawl):  # a notebook's figure output, a page's {figure}
+        page = open_in_scheme(browser, server + rel, scheme)
+        page.set_viewport_size({'width': WIDTHS['phone'], 'height': HEIGHT})
+        page.evaluate(_SETTLE)
+        page.locator('.excolor-zoomable .excolor-zoom-button').first.click()  # a reader's tap
+        seen = page.evaluate(_FULL_SIZE)
+        assert seen['open'] and seen['same'] and seen['dark'] == (scheme == 'dark'), (rel, seen)
+        assert seen['width'] == seen['natural'] > seen['shownWidth'], (rel, seen)
+        assert seen['scrollerSaysSo'] and seen['file'].startswith(('http', 'blob:')), (rel, seen)
+        assert seen['documentWidth'] <= seen['windowWidth'], (rel, seen)
+        page.keyboard.press('Escape')
+        assert not page.evaluate("document.querySelector('dialog.excolor-lightbox').open"), rel
+        page.close()

@@ -6,6 +6,14 @@
   The pair is wrapped in one element so the theme's `.only-dark ~ figcaption` rule, meant for
   separate figures, does not hide the caption.
 - Dark figures in dark mode get no light backdrop (`static/excolor-book.css`).
+- Every screen width (`static/excolor-book.css`, `static/excolor-book.js`): the page never scrolls
+  sideways; a code block, table or output wider than its column scrolls in its own box and says so
+  (a "Scroll sideways" line above it, faded edges, an aria-label); each figure opens at full size.
+- One search box: pydata-sphinx-theme 0.17 puts a search field in a header bar of its own (its
+  `navbar_persistent` default) above sphinx-book-theme's sidebar, which has one already; the header
+  bar is dropped unless `html_theme_options` asks for it.
+- The favicon (`html.favicon` in `_config.yml`, `excolor/book/static/favicon.svg`) is found from the
+  repository when the book is built from a copy of its sources that has no `excolor/` folder.
 - A table output (`excolor.tables.Table`) reaches LaTeX as its `text/latex` form, which myst-nb
   would typeset as an equation; a `text/latex` output that is a table environment is passed through
   as raw LaTeX instead, and the preamble its tables need (`excolor/latex/preamble.tex`) is added,
@@ -34,6 +42,7 @@ from excolor.numbers import E_NOTATION
 HYPHEN_MINUS = re.compile(r'(?<![\w.])-(?=\d)')  # a negative number's sign, typed as a hyphen
 
 STATIC = Path(__file__).resolve().parent / 'static'
+REPOSITORY = STATIC.parent.parent.parent  # holds excolor/, where _config.yml's favicon path starts
 PREAMBLE = Path(__file__).resolve().parent.parent / 'latex' / 'preamble.tex'
 PAIR = 'excolor-themed-image'
 LATEX_TABLE_STARTS = (r'\begin{table}', r'\begingroup', r'\begin{longtable}', r'\begin{tabular}')
@@ -157,6 +166,20 @@ def _add_static(app: Any) -> None:
     if app.builder.format == 'html':
         app.config.html_static_path.append(str(STATIC))
         app.add_css_file('excolor-book.css')
+        app.add_js_file('excolor-book.js', loading_method='defer')
+
+
+def _one_search_box(app: Any, config: Any) -> None:
+    """No pydata header bar holding a second search field (sphinx-book-theme's sidebar has the first)."""
+    config.html_theme_options.setdefault('navbar_persistent', [])
+
+
+def _find_favicon(app: Any, config: Any) -> None:
+    """A favicon path missing from the source root (a scratch copy of the book's sources) is looked up in the
+    repository; before Sphinx checks that the file exists (priority 800)."""
+    favicon = config.html_favicon
+    if favicon and '://' not in favicon and not (Path(app.confdir) / favicon).is_file() and (REPOSITORY / favicon).is_file():
+        config.html_favicon = str(REPOSITORY / favicon)
 
 
 def _add_latex_preamble(app: Any, config: Any) -> None:
@@ -174,6 +197,8 @@ def _register_bibliography_style() -> None:
 
 def setup(app: Any) -> dict[str, Any]:
     app.connect('config-inited', _add_latex_preamble)
+    app.connect('config-inited', _one_search_box)
+    app.connect('config-inited', _find_favicon, priority=700)
     app.connect('builder-inited', _add_static)
     app.connect('doctree-read', pair_dark_images, priority=400)  # before Sphinx collects images (500)
     app.connect('html-page-context', dedupe_scripts, priority=900)
