@@ -18,13 +18,25 @@ from IPython.display import Markdown
 
 from excolor import metric_labels
 from excolor.figures import FigureFiles, save_figure
-from excolor.numbers import as_markdown
+from excolor.numbers import MINUS, column
 from excolor.runs import aggregate
 from excolor.runs.layout import STUDIES, default_params_dir, point_name
 from excolor.seed_tails import tail
 from excolor.spread import bootstrap_ci
 from excolor.statistics import PairedComparison, paired_comparison
 from excolor.study import load_points, load_study
+
+
+def cell_markdown(cell: tuple[str, int | None]) -> str:
+    """A number of `excolor.numbers.column` in a Markdown table (MathJax and LaTeX): a power of ten as maths."""
+    m, e = cell
+    return m.replace('-', MINUS) if e is None else f'${m} \\times 10^{{{e}}}$'
+
+
+def _short(metric: str) -> str:
+    """`ablated_r` → `ablation |r|`: a panel title's few words."""
+    _, condition, stat = metric_labels.parse(metric)
+    return f'{metric_labels.CONDITIONS.get(condition, condition)} |{stat}|' if condition else f'|{stat}|'
 
 
 def _signed(x: float) -> str:
@@ -145,7 +157,7 @@ class StudyPage:
         return save_figure(
             lambda theme: plot_study(self.per_seed, self.study.metrics, titles, theme=theme, xlabel=self.study.axis or self.key.split('.')[-1],
                                      intervals=self.intervals(), failures=self.failures(),
-                                     failure_title=f'Failed: |{rule.metric.rsplit("_", 1)[-1]}| < {rule.below:g} (fraction of seeds)'),
+                                     failure_title=f'Failed: {_short(rule.metric)} < {rule.below:g} (fraction)'),
             self.out / 'figures' / f'{self.study.id}', alt=alt)
 
     def table(self) -> Markdown:
@@ -153,11 +165,14 @@ class StudyPage:
         iv, fails = self.intervals(), self.failures()
         head = [self.key.split('.')[-1], 'seeds', *(metric_labels.label(m) for m in self.study.metrics), 'failures']
         lines = ['| ' + ' | '.join(head) + ' |', '|' + '--:|' * len(head)]
+        shown = {}  # per metric, its means and bounds by one rule (excolor.numbers.column)
+        for metric in self.study.metrics:
+            rows = iv.xs(metric, level='metric').reindex(self.values)[['mean', 'ci_low', 'ci_high']]
+            cells = iter(column(rows.to_numpy(dtype=float).ravel()))
+            shown[metric] = {value: [cell_markdown(next(cells)) for _ in range(3)] for value in self.values}
         for value in self.values:
             cells = [f'{value:g}', str(int(fails.loc[value, 'n']))]
-            for metric in self.study.metrics:
-                r = iv.loc[(value, metric)]
-                cells.append(f'{as_markdown(r["mean"])} [{as_markdown(r["ci_low"])}, {as_markdown(r["ci_high"])}]')
+            cells += [f'{m} [{lo}, {hi}]' for m, lo, hi in (shown[metric][value] for metric in self.study.metrics)]
             cells.append(f'{int(fails.loc[value, "k"])} of {int(fails.loc[value, "n"])}')
             lines.append('| ' + ' | '.join(cells) + ' |')
         return Markdown('\n'.join(lines))
