@@ -212,3 +212,44 @@ def test_every_cited_key_is_in_the_bib_file_and_the_earlier_works_are_told_apart
     assert len(set(labels.values())) == len(labels)
     assert {labels[k] for k in ('fraser2025concept', 'fraser2025ex210', 'fraser2025ex291', 'fraser2025selective', 'fraser2025sidequests')} \
         == {f'Fraser, 2025{x}' for x in 'abcde'}
+
+
+def test_the_article_keeps_figures_before_the_references_and_prints_no_url_footnotes_there(tmp_path):
+    """Issue 20 (article PDF): no footnote repeats a reference's address (a link in the text keeps its footnote);
+    a \\FloatBarrier before the reference list only (one at every section left half-empty pages); a compact list
+    whose last entries share a page; headings move to the next page only near its very bottom."""
+    from types import SimpleNamespace
+
+    from sphinx import addnodes
+    from sphinx.builders.latex.transforms import ShowUrlsTransform
+
+    from excolor.book.paper import (EXTENSION, KEEP_WITH_NEXT, LAST_TOGETHER, FloatsBeforeReferences, HideReferenceListLinks,
+                                    KeepTheLastReferencesTogether, RestoreReferenceListLinks)
+
+    config = paper_config({'sphinx': {'extra_extensions': ['excolor.book.sphinx_ext'], 'config': {'latex_show_urls': 'footnote'}}}, tmp_path)
+    assert config['sphinx']['extra_extensions'] == ['excolor.book.sphinx_ext', EXTENSION]  # the transforms below
+    assert config['sphinx']['config']['latex_show_urls'] == 'footnote'
+    elements = config['sphinx']['config']['latex_elements']
+    assert elements['extrapackages'] == r'\usepackage{placeins}' and elements['figure_align'] == 'htbp'
+    assert r'\small' in elements['preamble'] and r'\interlinepenalty=10000' in elements['preamble']
+    assert r'\renewcommand{\bottomtitlespace}{.1\textheight}' in elements['preamble']
+
+    settings = get_default_settings(Parser)
+    settings.env = SimpleNamespace(config=SimpleNamespace(latex_show_urls='footnote'), path2doc=lambda source: 'x')
+    document = new_document('test', settings)
+    text, refs = addnodes.start_of_file(docname='intro'), addnodes.start_of_file(docname='references')
+    text += nodes.paragraph('', '', nodes.reference('', 'z0u/ex-preppy', refuri='https://github.com/z0u/ex-preppy'))
+    entries = [nodes.citation('', nodes.paragraph('', '', nodes.reference('', f'arXiv:1610.0164{i}', refuri=f'https://arxiv.org/abs/1610.0164{i}')))
+               for i in range(6)]
+    refs += nodes.section('', *entries)
+    document += [text, refs]
+    transforms = (HideReferenceListLinks, ShowUrlsTransform, RestoreReferenceListLinks, FloatsBeforeReferences, KeepTheLastReferencesTogether)
+    assert [t.default_priority for t in transforms] == sorted(t.default_priority for t in transforms)  # Sphinx's order
+    for transform in transforms:
+        transform(document).run()
+    footnotes = list(document.findall(nodes.footnote))
+    assert [r['refuri'] for f in footnotes for r in f.findall(nodes.reference)] == ['https://github.com/z0u/ex-preppy']  # the text's link only
+    assert [r['refuri'] for r in refs.findall(nodes.reference)] == [f'https://arxiv.org/abs/1610.0164{i}' for i in range(6)]  # still links
+    assert refs[0].astext() == '\\FloatBarrier\n' and not list(text.findall(nodes.raw))
+    kept = [i for i, e in enumerate(entries) if any(r.astext() == KEEP_WITH_NEXT for r in e.findall(nodes.raw))]
+    assert kept == list(range(6 - LAST_TOGETHER, 5))  # no page break before any of the last LAST_TOGETHER entries

@@ -267,7 +267,8 @@ def write_fake_runs(
         glued: dict[str, Any] = {f'{m}_{s}': v[s] for m, v in stats.items() for s in STATS if v[s] is not None}
         glued.update({'best_seed': best, 'representative_seed': seeds[0], 'n_seeds': len(seeds),
                       'representative_run': f'runs/{profile}/{exp}/showcase/seed-{seeds[0]:03d}/', 'summary_run': f'runs/{profile}/{exp}/sweep/'})
-        glued.update({k: fake_value(exp, 'sweep', k) for k in cited.keys.get((exp, 'sweep'), ()) if k not in glued})
+        glued.update({k: f'{fake_value(exp, "sweep", k):.2f} ± 0.05' if k.endswith('_mean_sd') else fake_value(exp, 'sweep', k)
+                      for k in cited.keys.get((exp, 'sweep'), ()) if k not in glued})  # `_mean_sd` is text, as the sweep glues it
         fig = figures.write(sweep / 'figures', f'{exp}-fake-sweep', alt=f'Fake sweep of {exp}.')
         for stem in sorted(cited.figures.get(exp, ())):
             figures.write(sweep / 'figures', stem, alt=f'Fake figure {stem}.')

@@ -7,7 +7,20 @@ table of contents and a LaTeX target of its own:
 - the toc moves the paper's pages under `book/paper/article` (title and abstract), which is the
   LaTeX start document; everything else stays in the toc, is read, and is left out of the PDF;
 - the document class is Sphinx's `howto` (an article: sections, no part or chapter pages, no table
-  of contents), on A4, with floats placed near their first mention;
+  of contents), on A4, with floats placed near their first mention (`htbp`; the book's float
+  parameters from `excolor.book.sphinx_ext`): a figure may float into the next section, as in any
+  article, but none past the start of the reference list (a `\FloatBarrier` there, from
+  `placeins`). A barrier at every section would force each figure still waiting at the end of
+  Results onto a page of its own and leave the page before it half empty;
+- a heading is moved to the next page only when less than a tenth of a page would follow it (Sphinx's
+  titlesec default, a fifth, left a third of a page blank above several of Results' subsections);
+- the reference list is set compactly (small type, little space between entries, no entry split over
+  two pages), and its last four entries are kept on one page, so it never ends on a page holding one
+  or two references alone;
+- no URL footnotes in the reference list: an entry prints its address (`URL: https://…`) or its
+  identifier (`arXiv:…`, `doi:…`), which is a link in the PDF; a footnote would repeat it. A link in
+  the text keeps its footnote (`latex_show_urls: footnote` in `_config.yml`). This module is a
+  Sphinx extension of the article build for that (`setup`, added by `paper_config`);
 - the bibliography file is named by its absolute path (the config no longer sits beside it).
 
 Both files are written to `_build/paper/` and handed to `jupyter-book build --config … --toc …`.
@@ -21,12 +34,25 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 ARTICLE = 'book/paper/article'
 PAPER_PAGES = ('book/paper/introduction', 'book/paper/related-work', 'book/paper/method', 'book/paper/results', 'book/paper/discussion',
                'book/paper/references')
 OUT = Path('_build') / 'paper'
 
+# The reference list follows our "References" section: no second heading or contents line of its own; small
+# type, no space between entries beyond a fifth of a line, and no page break inside an entry.
+BIBLIOGRAPHY = (r'\makeatletter\AddToHook{env/sphinxthebibliography/begin}{\let\section\@gobbletwo\let\addcontentsline\@gobblethree'
+                r'\small\raggedright\interlinepenalty=10000\relax'
+                r'\def\@openbib@code{\setlength{\itemsep}{0.2\baselineskip}\setlength{\parsep}{0pt}}}\makeatother')
+# Sphinx loads titlesec with `nobottomtitles*`: a heading in the bottom fifth of a page (`\bottomtitlespace`,
+# .2\textheight) goes to the next page. With the Results' figures waiting for a page of their own, that left a
+# third of a page blank before several subsections; a heading now moves only with less than a tenth of a page
+# (six lines) below it.
+HEADINGS = r'\renewcommand{\bottomtitlespace}{.1\textheight}'
 LATEX_ELEMENTS = {
     'papersize': 'a4paper',
     'pointsize': '10pt',
@@ -34,11 +60,15 @@ LATEX_ELEMENTS = {
     'figure_align': 'htbp',
     'printindex': '',
     'sphinxsetup': 'hmargin={2.5cm,2.5cm}, vmargin={2.5cm,2.5cm}',
-    'extrapackages': r'\usepackage[section]{placeins}',  # a float never drifts into the next section
-    # The reference list follows our "References" section: no second heading or contents line of its own.
-    'preamble': r'\makeatletter\AddToHook{env/sphinxthebibliography/begin}'
-                r'{\let\section\@gobbletwo\let\addcontentsline\@gobblethree\raggedright}\makeatother',
+    'extrapackages': r'\usepackage{placeins}',  # \FloatBarrier, put before the reference list by FloatsBeforeReferences
+    'preamble': BIBLIOGRAPHY + '\n' + HEADINGS,
 }
+LAST_TOGETHER = 4  # the reference list's last page holds at least its last four entries (KeepTheLastReferencesTogether)
+# After an entry: no page break before the next one (\nopagebreak stops a break at the glue between entries,
+# \@itempenalty one at the \bibitem; the setting lasts to the end of the list).
+KEEP_WITH_NEXT = '\n\\par\\nopagebreak\\csname @itempenalty\\endcsname=10000\\relax\n'
+EXTENSION = 'excolor.book.paper'  # this module, as the article build's Sphinx extension (setup below)
+NO_FOOTNOTE = 'excolor-no-footnote:'  # a refuri prefix that hides a link from Sphinx's ShowUrlsTransform
 
 
 def paper_toc(toc: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +89,11 @@ def paper_config(config: dict[str, Any], root: Path) -> dict[str, Any]:
     latex = out.setdefault('latex', {})
     latex['latex_documents'] = {'startdocname': ARTICLE, 'targetname': 'paper.tex', 'theme': 'howto', 'toctree_only': False,
                                 'title': config.get('title', ''), 'author': config.get('author', '')}
-    sphinx_config = out.setdefault('sphinx', {}).setdefault('config', {})
+    sphinx = out.setdefault('sphinx', {})
+    extensions = sphinx.get('extra_extensions') or []
+    extensions = [extensions] if isinstance(extensions, str) else list(extensions)
+    sphinx['extra_extensions'] = extensions if EXTENSION in extensions else [*extensions, EXTENSION]
+    sphinx_config = sphinx.setdefault('config', {})
     elements = {**sphinx_config.get('latex_elements', {}), **LATEX_ELEMENTS}
     sphinx_config['latex_elements'] = elements
     sphinx_config['latex_domain_indices'] = False
@@ -82,3 +116,68 @@ def publish(root: Path, built: Path) -> Path:
     target = root / OUT / 'paper.pdf'
     shutil.copy2(built, target)
     return target
+
+
+# --- the article build's Sphinx extension -------------------------------------------------------------------
+
+
+class HideReferenceListLinks(SphinxPostTransform):
+    """Before Sphinx's ShowUrlsTransform (priority 400) turns every link whose text is not its address
+    into a footnote: hide the links of the reference list (citation nodes) from it."""
+
+    default_priority = 399
+    formats = ('latex',)
+
+    def run(self, **kwargs: Any) -> None:
+        for citation in self.document.findall(nodes.citation):
+            for ref in citation.findall(nodes.reference):
+                if ref.get('refuri', '').startswith(('http:', 'https:', 'ftp:', 'mailto:')):
+                    ref['refuri'] = NO_FOOTNOTE + ref['refuri']
+
+
+class RestoreReferenceListLinks(SphinxPostTransform):
+    """After ShowUrlsTransform: the reference list's links point at their addresses again."""
+
+    default_priority = 401
+    formats = ('latex',)
+
+    def run(self, **kwargs: Any) -> None:
+        for ref in self.document.findall(nodes.reference):
+            if ref.get('refuri', '').startswith(NO_FOOTNOTE):
+                ref['refuri'] = ref['refuri'][len(NO_FOOTNOTE):]
+
+
+class FloatsBeforeReferences(SphinxPostTransform):
+    """`\\FloatBarrier` at the start of the document that holds the reference list (before its heading):
+    every figure and table is printed before the references begin."""
+
+    default_priority = 402
+    formats = ('latex',)
+
+    def run(self, **kwargs: Any) -> None:
+        # Sphinx's inline_all_toctrees sets a start_of_file's children without their parent: search downwards.
+        # Pre-order, so the last one that holds a citation is the innermost, the reference list's own page.
+        holders = [f for f in self.document.findall(addnodes.start_of_file) if next(f.findall(nodes.citation), None) is not None]
+        if holders:
+            holders[-1].insert(0, nodes.raw('', '\\FloatBarrier\n', format='latex'))
+
+
+class KeepTheLastReferencesTogether(SphinxPostTransform):
+    """No page break among the last `LAST_TOGETHER` entries of the reference list (nor inside an entry:
+    `BIBLIOGRAPHY`), so its last page never holds one or two references alone, whatever their number
+    and length: when they would not fit, they move to the last page together."""
+
+    default_priority = 403
+    formats = ('latex',)
+
+    def run(self, **kwargs: Any) -> None:
+        for citation in list(self.document.findall(nodes.citation))[-LAST_TOGETHER:-1]:
+            citation += nodes.raw('', KEEP_WITH_NEXT, format='latex')
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.add_post_transform(HideReferenceListLinks)
+    app.add_post_transform(RestoreReferenceListLinks)
+    app.add_post_transform(FloatsBeforeReferences)
+    app.add_post_transform(KeepTheLastReferencesTogether)
+    return {'parallel_read_safe': True, 'parallel_write_safe': True}
