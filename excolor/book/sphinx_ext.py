@@ -170,8 +170,9 @@ def _add_static(app: Any) -> None:
 
 
 def _one_search_box(app: Any, config: Any) -> None:
-    """No pydata header bar holding a second search field (sphinx-book-theme's sidebar has the first)."""
-    config.html_theme_options.setdefault('navbar_persistent', [])
+    """No pydata header bar holding a second search field (sphinx-book-theme's sidebar has the first); other themes lack the option."""
+    if config.html_theme in ('sphinx_book_theme', 'pydata_sphinx_theme'):
+        config.html_theme_options.setdefault('navbar_persistent', [])
 
 
 def _find_favicon(app: Any, config: Any) -> None:
