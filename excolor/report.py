@@ -153,18 +153,24 @@ def shared_error_limit(variant: VariantRun, names: list[str]) -> tuple[float, fl
 
 
 def headline(run: ExperimentRun) -> Markdown:
-    """Per variant and condition: max and median error, and the error-vs-similarity correlation."""
+    """Per variant and condition: max and median error, and the error-vs-similarity correlation (each column by one number rule)."""
     from excolor.evaluation import metric_key
     from excolor.metric_labels import CONDITIONS, VARIANTS
-    from excolor.numbers import as_latex
+    from excolor.numbers import column
 
     several = len(run.variants) > 1  # else the one model needs no column
+    conditions = [(v, c) for v in run.variants.values() for c in v.evaluation.conditions.values()]
+    maxima, medians = (column([getattr(c, stat) for _, c in conditions]) for stat in ('max_mse', 'median_mse'))
     rows = ['| Model ' * several + '| Condition | Max MSE | Median MSE | r (MSE vs sim$^p$) |', '|---' * several + '|---|---:|---:|---:|']
-    for v in run.variants.values():
-        for c in v.evaluation.conditions.values():
-            k = c.correlation
-            corr = f'${k.r:+.3f}$ ($p = {k.power:g}$)' if k else ''
-            model = f'| {VARIANTS.get(metric_key(v.name), v.name)} ' * several
-            condition = CONDITIONS.get(metric_key(c.name), c.name)
-            rows.append(f'{model}| {condition} | ${as_latex(c.max_mse, 2)}$ | ${as_latex(c.median_mse, 2)}$ | {corr} |')
+    for (v, c), top, middle in zip(conditions, maxima, medians):
+        k = c.correlation
+        corr = f'${k.r:+.3f}$ ($p = {k.power:g}$)' if k else ''
+        model = f'| {VARIANTS.get(metric_key(v.name), v.name)} ' * several
+        condition = CONDITIONS.get(metric_key(c.name), c.name)
+        rows.append(f'{model}| {condition} | {_maths(top)} | {_maths(middle)} | {corr} |')
     return Markdown('\n'.join(rows))
+
+
+def _maths(cell: tuple[str, int | None]) -> str:
+    m, e = cell
+    return f'${m}$' if e is None else f'${m} \\times 10^{{{e}}}$'

@@ -37,7 +37,7 @@ def test_a_runs_headline_table_uses_readers_labels():
         return N(conditions={'ablated': N(name='ablated', max_mse=0.3, median_mse=7.5e-5, correlation=r)})
 
     two = headline(N(variants={v: N(name=v, evaluation=evaluation()) for v in ('with-unitarity', 'without-unitarity')})).data
-    assert '| with unitarity | ablation | $0.3$ | $7.5 \\times 10^{-5}$ | $+0.900$ ($p = 3$) |' in two
+    assert '| with unitarity | ablation | $0.300$ | $7.50 \\times 10^{-5}$ | $+0.900$ ($p = 3$) |' in two  # each column by one rule
     one = headline(N(variants={'main': N(name='main', evaluation=evaluation())})).data
     assert one.startswith('| Condition |') and 'main' not in one
 
