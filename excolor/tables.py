@@ -12,7 +12,6 @@ that rounds to zero is written `0.000`, without a sign that would only report fl
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass

@@ -38,7 +38,7 @@ from excolor.book.preflight import require_fresh_runs
 from excolor.config import load_experiment
 from excolor.book.reports import execute_report, execute_reports
 from excolor.book.sphinx import run_jupyter_book
-from excolor.book.toc import generated, study_page, write_toc
+from excolor.book.toc import generated, write_toc
 from excolor.files import atomic_write_json, atomic_write_text
 from excolor.runs.layout import PARAMS_DIR, STUDIES, experiment_ids, point_name
 from excolor.study import load_points, load_study, study_ids
@@ -54,6 +54,12 @@ def record_bench(path: Path, entry: dict[str, object]) -> None:
 def page_titles(params_dir: Path, experiments: list[str]) -> dict[str, str]:
     """Each representative page's title from its params (`Ex 2.9.2: <title>`): a variant shares its base's template, whose heading names the base."""
     return {name: f'{experiment_name(name)}: {load_experiment(params_dir / f"{name}.yaml").title}' for name in experiments}
+
+
+def published_folders(params_dir: Path, experiments: list[str], studies: list[str], profile: str) -> list[str]:
+    """The run folders under `runs/<profile>/` the book reports on: its experiments', and its studies' points."""
+    points = {point_name(p.experiment) for s in studies for p in load_points(load_study(params_dir / STUDIES / f'{s}.yaml', params_dir), profile, params_dir)}
+    return sorted({*experiments, *points})
 
 
 def execute_study(root: Path, stage: Path, study: str, profile: str, runs_dir: Path, params_dir: Path) -> Path:
@@ -103,8 +109,7 @@ def build_book(
         if studies:
             log(f'[book] {require_fresh_runs(profile, [], runs_dir, summaries=False, studies=studies)}')
     write_toc(root, toc)
-    folders = sorted({*experiments, *(point_name(p.experiment) for s in studies
-                                      for p in load_points(load_study(params_dir / STUDIES / f'{s}.yaml', params_dir), profile, params_dir))})
+    folders = published_folders(params_dir, experiments, studies, profile)
     parameters = {'profile': profile, 'runs_dir': str(runs_dir), 'published': str(root / PUBLISHED), 'upstream_rerun': str(root / UPSTREAM_RERUN),
                   'upstream_seed0': str(root / UPSTREAM_SEED0), 'wide_profile': wide, 'drift_profile': drift,
                   'recordings': str(root / UPSTREAM_RECORDINGS), 'experiments': experiments, 'folders': folders}

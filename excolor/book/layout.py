@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RUNS_DIR = Path(os.environ.get('EXCOLOR_RUNS') or ROOT / 'runs').absolute()  # as excolor.runs decides
