@@ -85,10 +85,12 @@ def connect(client: Any = None, scheduler: str | None = None, workers: int | Non
     # No dashboard; its HTTP server on a free port (the default 8787 may be taken). Nannies hand
     # the configuration in force when they start to their worker processes. They start with Ctrl-C
     # ignored (inherited through exec), so that it interrupts only this process, which closes them.
+    # Their own logs are silenced below CRITICAL: closing the cluster races their heartbeats, which then
+    # log tracebacks; a run's failure reaches the console through its outcome, and a lost worker through WorkerWatch.
     with dask.config.set(QUIET_WORKERS):
         with sigint_ignored():
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=':0',
-                                   scheduler_kwargs={'dashboard': False}, silence_logs=logging.ERROR)
+                                   scheduler_kwargs={'dashboard': False}, silence_logs=logging.CRITICAL)
         with cluster, Client(cluster) as c:
             yield c
 
