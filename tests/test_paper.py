@@ -223,8 +223,8 @@ def test_the_article_keeps_figures_before_the_references_and_prints_no_url_footn
     from sphinx import addnodes
     from sphinx.builders.latex.transforms import ShowUrlsTransform
 
-    from excolor.book.paper import (EXTENSION, KEEP_WITH_NEXT, LAST_TOGETHER, FloatsBeforeReferences, HideReferenceListLinks,
-                                    KeepTheLastReferencesTogether, RestoreReferenceListLinks)
+    from excolor.book.paper import EXTENSION, KEEP_WITH_NEXT, LAST_TOGETHER, FloatsBeforeReferences, KeepTheLastReferencesTogether
+    from excolor.book.sphinx_ext import HideReferenceListLinks, RestoreReferenceListLinks
 
     config = paper_config({'sphinx': {'extra_extensions': ['excolor.book.sphinx_ext'], 'config': {'latex_show_urls': 'footnote'}}}, tmp_path)
     assert config['sphinx']['extra_extensions'] == ['excolor.book.sphinx_ext', EXTENSION]  # the transforms below

@@ -17,10 +17,9 @@ table of contents and a LaTeX target of its own:
 - the reference list is set compactly (small type, little space between entries, no entry split over
   two pages), and its last four entries are kept on one page, so it never ends on a page holding one
   or two references alone;
-- no URL footnotes in the reference list: an entry prints its address (`URL: https://…`) or its
-  identifier (`arXiv:…`, `doi:…`), which is a link in the PDF; a footnote would repeat it. A link in
-  the text keeps its footnote (`latex_show_urls: footnote` in `_config.yml`). This module is a
-  Sphinx extension of the article build for that (`setup`, added by `paper_config`);
+- no URL footnotes in the reference list, as in the book's PDF (`excolor.book.sphinx_ext`); this
+  module is a Sphinx extension of the article build for the barrier and the last references (`setup`,
+  added by `paper_config`);
 - the bibliography file is named by its absolute path (the config no longer sits beside it).
 
 Both files are written to `_build/paper/` and handed to `jupyter-book build --config … --toc …`.
@@ -68,7 +67,6 @@ LAST_TOGETHER = 4  # the reference list's last page holds at least its last four
 # \@itempenalty one at the \bibitem; the setting lasts to the end of the list).
 KEEP_WITH_NEXT = '\n\\par\\nopagebreak\\csname @itempenalty\\endcsname=10000\\relax\n'
 EXTENSION = 'excolor.book.paper'  # this module, as the article build's Sphinx extension (setup below)
-NO_FOOTNOTE = 'excolor-no-footnote:'  # a refuri prefix that hides a link from Sphinx's ShowUrlsTransform
 
 
 def paper_toc(toc: dict[str, Any]) -> dict[str, Any]:
@@ -121,32 +119,6 @@ def publish(root: Path, built: Path) -> Path:
 # --- the article build's Sphinx extension -------------------------------------------------------------------
 
 
-class HideReferenceListLinks(SphinxPostTransform):
-    """Before Sphinx's ShowUrlsTransform (priority 400) turns every link whose text is not its address
-    into a footnote: hide the links of the reference list (citation nodes) from it."""
-
-    default_priority = 399
-    formats = ('latex',)
-
-    def run(self, **kwargs: Any) -> None:
-        for citation in self.document.findall(nodes.citation):
-            for ref in citation.findall(nodes.reference):
-                if ref.get('refuri', '').startswith(('http:', 'https:', 'ftp:', 'mailto:')):
-                    ref['refuri'] = NO_FOOTNOTE + ref['refuri']
-
-
-class RestoreReferenceListLinks(SphinxPostTransform):
-    """After ShowUrlsTransform: the reference list's links point at their addresses again."""
-
-    default_priority = 401
-    formats = ('latex',)
-
-    def run(self, **kwargs: Any) -> None:
-        for ref in self.document.findall(nodes.reference):
-            if ref.get('refuri', '').startswith(NO_FOOTNOTE):
-                ref['refuri'] = ref['refuri'][len(NO_FOOTNOTE):]
-
-
 class FloatsBeforeReferences(SphinxPostTransform):
     """`\\FloatBarrier` at the start of the document that holds the reference list (before its heading):
     every figure and table is printed before the references begin."""
@@ -176,8 +148,6 @@ class KeepTheLastReferencesTogether(SphinxPostTransform):
 
 
 def setup(app: Any) -> dict[str, Any]:
-    app.add_post_transform(HideReferenceListLinks)
-    app.add_post_transform(RestoreReferenceListLinks)
     app.add_post_transform(FloatsBeforeReferences)
     app.add_post_transform(KeepTheLastReferencesTogether)
     return {'parallel_read_safe': True, 'parallel_write_safe': True}

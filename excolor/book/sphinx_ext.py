@@ -14,6 +14,9 @@
   bar is dropped unless `html_theme_options` asks for it.
 - The favicon (`html.favicon` in `_config.yml`, `excolor/book/static/favicon.svg`) is found from the
   repository when the book is built from a copy of its sources that has no `excolor/` folder.
+- No URL footnote in a PDF's reference list: an entry prints its address (`URL: https://…`) or its
+  identifier (`arXiv:…`, `doi:…`), which is a link; a footnote would repeat it. A link in the text
+  keeps its footnote (`latex_show_urls: footnote` in `_config.yml`).
 - A table output (`excolor.tables.Table`) reaches LaTeX as its `text/latex` form, which myst-nb
   would typeset as an equation; a `text/latex` output that is a table environment is passed through
   as raw LaTeX instead, and the preamble its tables need (`excolor/latex/preamble.tex`) is added,
@@ -196,7 +199,39 @@ def _register_bibliography_style() -> None:
     register()
 
 
+NO_FOOTNOTE = 'excolor-no-footnote:'  # a refuri prefix that hides a link from Sphinx's ShowUrlsTransform
+
+
+class HideReferenceListLinks(SphinxPostTransform):
+    """Before Sphinx's ShowUrlsTransform (priority 400) turns every link whose text is not its address
+    into a footnote: hide the links of the reference list (citation nodes) from it."""
+
+    default_priority = 399
+    formats = ('latex',)
+
+    def run(self, **kwargs: Any) -> None:
+        for citation in self.document.findall(nodes.citation):
+            for ref in citation.findall(nodes.reference):
+                if ref.get('refuri', '').startswith(('http:', 'https:', 'ftp:', 'mailto:')):
+                    ref['refuri'] = NO_FOOTNOTE + ref['refuri']
+
+
+class RestoreReferenceListLinks(SphinxPostTransform):
+    """After ShowUrlsTransform: the reference list's links point at their addresses again."""
+
+    default_priority = 401
+    formats = ('latex',)
+
+    def run(self, **kwargs: Any) -> None:
+        for ref in self.document.findall(nodes.reference):
+            if ref.get('refuri', '').startswith(NO_FOOTNOTE):
+                ref['refuri'] = ref['refuri'][len(NO_FOOTNOTE):]
+
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.add_post_transform(HideReferenceListLinks)
+    app.add_post_transform(RestoreReferenceListLinks)
     app.connect('config-inited', _add_latex_preamble)
     app.connect('config-inited', _one_search_box)
     app.connect('config-inited', _find_favicon, priority=700)
