@@ -95,7 +95,16 @@ def write_by_hand_provenance(out: Path, experiment: Experiment, profile: str, se
     })
 
 
-class RunPage:
+class FromParameters:
+    """A page built from its notebook's parameters: `Page.from_parameters(globals())`."""
+
+    @classmethod
+    def from_parameters(cls, namespace: Mapping[str, Any]) -> Any:
+        """The page for the notebook's parameters (pass `globals()`); an unknown parameter is an error, not papermill's warning."""
+        return cls(**given_parameters(namespace, list(inspect.signature(cls).parameters)))
+
+
+class RunPage(FromParameters):
     """One experiment notebook executed for one seed, writing into its run folder."""
 
     def __init__(self, experiment: str, profile: str, seed: int, out_dir: str = '', params_dir: str = '', figures: bool = True, trained: str = '',
@@ -106,11 +115,6 @@ class RunPage:
         self.by_hand = not out_dir
         self.out = output_folder(out_dir, Layout.make().by_hand_dir(profile, point_name(self.experiment), self.seed))
         self.run_result: ExperimentRun | None = None
-
-    @classmethod
-    def from_parameters(cls, namespace: Mapping[str, Any]) -> RunPage:
-        """The page for the notebook's parameters (pass `globals()`); an unknown parameter is an error, not papermill's warning."""
-        return cls(**given_parameters(namespace, list(inspect.signature(cls).parameters)))
 
     def describe(self) -> Markdown:
         """The model, regularizers and schedule keyframes, as a Markdown block."""

@@ -149,6 +149,18 @@ def column(values: Sequence[float], digits: int = 3, *, sign: bool = False) -> l
     return out
 
 
+def cell_latex(cell: tuple[str, int | None]) -> str:
+    """Maths (without `$`): `0.300`, `7.50 \\times 10^{-5}`."""
+    m, e = cell
+    return m if e is None else f'{m} \\times 10^{{{e}}}'
+
+
+def cell_markdown(cell: tuple[str, int | None]) -> str:
+    """For a Markdown table, as `as_markdown` writes one number: a decimal as text, a power of ten as maths."""
+    m, e = cell
+    return _mantissa(m) if e is None else f'${cell_latex(cell)}$'
+
+
 def cell_html(cell: tuple[str, int | None]) -> str:
     m, e = cell
     return _mantissa(m) if e is None else f'{_mantissa(m)}\u202f×\u202f10<sup>{str(e).replace("-", MINUS)}</sup>'

@@ -156,7 +156,7 @@ def headline(run: ExperimentRun) -> Markdown:
     """Per variant and condition: max and median error, and the error-vs-similarity correlation (each column by one number rule)."""
     from excolor.evaluation import metric_key
     from excolor.metric_labels import CONDITIONS, VARIANTS
-    from excolor.numbers import column
+    from excolor.numbers import cell_latex, column
 
     several = len(run.variants) > 1  # else the one model needs no column
     conditions = [(v, c) for v in run.variants.values() for c in v.evaluation.conditions.values()]
@@ -167,10 +167,6 @@ def headline(run: ExperimentRun) -> Markdown:
         corr = f'${k.r:+.3f}$ ($p = {k.power:g}$)' if k else ''
         model = f'| {VARIANTS.get(metric_key(v.name), v.name)} ' * several
         condition = CONDITIONS.get(metric_key(c.name), c.name)
-        rows.append(f'{model}| {condition} | {_maths(top)} | {_maths(middle)} | {corr} |')
+        rows.append(f'{model}| {condition} | ${cell_latex(top)}$ | ${cell_latex(middle)}$ | {corr} |')
     return Markdown('\n'.join(rows))
 
-
-def _maths(cell: tuple[str, int | None]) -> str:
-    m, e = cell
-    return f'${m}$' if e is None else f'${m} \\times 10^{{{e}}}$'

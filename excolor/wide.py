@@ -9,7 +9,6 @@ fast numerics (`excolor.batched`), then each seed's correlations are measured
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -24,7 +23,7 @@ from excolor.config import Experiment, load_experiment
 from excolor.evaluation import metric_key
 from excolor.experiment import params_path
 from excolor.files import atomic_write_json
-from excolor.notebook import given_parameters, output_folder, write_by_hand_provenance
+from excolor.notebook import FromParameters, output_folder, write_by_hand_provenance
 from excolor.runs.layout import FLOATING_POINT, Layout, point_name
 from excolor.stacked_evaluation import stacked_correlations
 
@@ -44,7 +43,7 @@ def run_chunk(experiment: Experiment, seeds: list[int]) -> dict[int, dict[str, f
     return out
 
 
-class ChunkPage:
+class ChunkPage(FromParameters):
     """The stacked notebook for one chunk of seeds, writing into its run folder (as `RunPage` for one seed)."""
 
     def __init__(self, experiment: str, profile: str, seeds: list[int], out_dir: str = '', params_dir: str = '',
@@ -54,11 +53,6 @@ class ChunkPage:
         self.by_hand = not out_dir
         self.out = output_folder(out_dir, Layout.make().by_hand_chunk_dir(profile, point_name(self.experiment), self.seeds))
         self.metrics: dict[int, dict[str, float]] = {}
-
-    @classmethod
-    def from_parameters(cls, namespace: Mapping[str, Any]) -> ChunkPage:
-        """The page for the notebook's parameters (pass `globals()`); an unknown parameter is an error."""
-        return cls(**given_parameters(namespace, list(inspect.signature(cls).parameters)))
 
     def run(self) -> pd.DataFrame:
         """Train and evaluate the chunk; save `metrics.json`; one row per seed."""

@@ -20,6 +20,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ def book_experiments(params_dir: Path = PARAMS_DIR) -> list[str]:
     return experiment_ids(params_dir)
 
 
+@lru_cache(maxsize=None)  # every fake seed asks again; a params file loads in milliseconds, not in no time
 def conditions(experiment: str, params_dir: Path = PARAMS_DIR) -> dict[str, bool]:
     """Condition keys (variant prefixes included, as excolor.evaluation names them) -> has a correlation with similarity, from the params."""
     from excolor.config import load_experiment

@@ -18,19 +18,13 @@ from IPython.display import Markdown
 
 from excolor import metric_labels
 from excolor.figures import FigureFiles, save_figure
-from excolor.numbers import MINUS, column
+from excolor.numbers import MINUS, cell_markdown, column
 from excolor.runs import aggregate
 from excolor.runs.layout import STUDIES, default_params_dir, point_name
 from excolor.seed_tails import tail
 from excolor.spread import bootstrap_ci
 from excolor.statistics import PairedComparison, paired_comparison
 from excolor.study import load_points, load_study
-
-
-def cell_markdown(cell: tuple[str, int | None]) -> str:
-    """A number of `excolor.numbers.column` in a Markdown table (MathJax and LaTeX): a power of ten as maths."""
-    m, e = cell
-    return m.replace('-', MINUS) if e is None else f'${m} \\times 10^{{{e}}}$'
 
 
 def _short(metric: str) -> str:
@@ -40,7 +34,7 @@ def _short(metric: str) -> str:
 
 
 def _signed(x: float) -> str:
-    return f'{x:+.3f}'.replace('-', '−')
+    return f'{x:+.3f}'.replace('-', MINUS)
 
 
 def value_key(value: Any) -> str:
