@@ -253,3 +253,11 @@ def test_the_article_keeps_figures_before_the_references_and_prints_no_url_footn
     assert refs[0].astext() == '\\FloatBarrier\n' and not list(text.findall(nodes.raw))
     kept = [i for i, e in enumerate(entries) if any(r.astext() == KEEP_WITH_NEXT for r in e.findall(nodes.raw))]
     assert kept == list(range(6 - LAST_TOGETHER, 5))  # no page break before any of the last LAST_TOGETHER entries
+
+
+def test_float_pages_are_the_first_mention_and_the_caption():
+    """Issue 20 (article PDF): the build logs how far each float trails its text; a caption is not a mention."""
+    from excolor.book.paper import float_pages
+
+    text = 'as Fig. 1 shows, and Table 1\f  Table 1: numbers\nFig. 2 too\f Fig. 1: a figure\n  Fig. 2: another, unlike Fig. 1'
+    assert float_pages(text) == {'Table 1': (1, 2), 'Fig. 1': (1, 3), 'Fig. 2': (2, 3)}

@@ -34,6 +34,7 @@ from excolor.book.layout import (
 from excolor.book.headline_table import experiment_name
 from excolor.book.mathjax import vendor_mathjax
 from excolor.book.notebooks import retitle
+from excolor.book.paper import float_report
 from excolor.book.preflight import require_fresh_runs
 from excolor.config import load_experiment
 from excolor.book.reports import execute_report, execute_reports
@@ -123,4 +124,6 @@ def build_book(
     record_bench(root / BENCH, {f'{builder}_seconds': total, f'{builder}_steps': steps, f'{builder}_profile': profile,
                                 f'{builder}_runs_dir': str(runs_dir), 'profile': profile})
     log(f'[book] {builder} built in {total:.1f} s: {out}')
+    if paper:
+        log(f'[book] {float_report(out)}')
     return out

@@ -36,9 +36,12 @@ def experiment_name(experiment: str) -> str:
     return experiment.replace('ex-', 'Ex ', 1)
 
 
+NOT_MEASURED = '—'  # a cell left empty set a blank line under its row in the PDF
+
+
 def r_cell(mean: float, sd: float) -> str:
     if not math.isfinite(mean):
-        return ''
+        return NOT_MEASURED
     return f'${mean:.3f} \\pm {sd:.3f}$' if math.isfinite(sd) else f'${mean:.3f}$'
 
 
@@ -66,7 +69,7 @@ def rows_for(experiment: str, per_seed: pd.DataFrame, published: Mapping[str, fl
         for stat in STATISTICS:
             key = f'{prefix}_{stat}'
             if key not in per_seed.columns:
-                cells[stat] = ''
+                cells[stat] = NOT_MEASURED
                 continue
             x = per_seed[key].dropna()
             n = max(n, len(x))
@@ -99,13 +102,15 @@ CAPTION = (
     'over a dense HSV grid) and the correlation $r$ of the error with similarity to red raised to the power $p$ '
     '($p = 3$ for ablation and pruning, $p = 2$ for suppression and repulsion). Each cell is the mean ± standard '
     'deviation over $n$ seeds (means to two significant digits, or three decimals for $r$; the deviation to the same '
-    'decimal place); in brackets, the value the original notebook printed (seed 0, or the 100-seed mean for Ex 2.9.1).'
+    'decimal place); in brackets, the value the original notebook printed (seed 0, or the 100-seed mean for Ex 2.9.1); '
+    'a dash, not measured ($r$ is measured after an intervention only).'
 )
 
 
 # LaTeX columns (tabulary): text ragged right and numbers flush right, never justified, so a
-# wrapped cell keeps its spaces; the site ignores it.
-LATEX_COLUMNS = r'LLRRRR'
+# wrapped cell keeps its spaces; the experiment and n at their natural width, so the others wrap
+# less (each wrapped row made the table taller and pushed the figures after it a page on). The site ignores it.
+LATEX_COLUMNS = r'lLRRRr'
 
 
 def myst_table(rows: Sequence[Row], name: str | None = 'tab-headline', caption: str = CAPTION) -> str:

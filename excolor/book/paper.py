@@ -12,6 +12,9 @@ table of contents and a LaTeX target of its own:
   article, but none past the start of the reference list (a `\FloatBarrier` there, from
   `placeins`). A barrier at every section would force each figure still waiting at the end of
   Results onto a page of its own and leave the page before it half empty;
+- no figure is taller than 45 % of a page (`FIGURES`), and the paper shows Ex 2.9.1's spread over seeds by its
+  correlations alone (the summary page shows every metric), so the figures trail their first mention by
+  at most a page or two (`float_pages`: the build logs each float's page against its first mention);
 - a heading is moved to the next page only when less than a tenth of a page would follow it (Sphinx's
   titlesec default, a fifth, left a third of a page blank above several of Results' subsections);
 - the reference list is set compactly (small type, little space between entries, no entry split over
@@ -28,7 +31,9 @@ Both files are written to `_build/paper/` and handed to `jupyter-book build --co
 from __future__ import annotations
 
 import copy
+import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +57,9 @@ BIBLIOGRAPHY = (r'\makeatletter\AddToHook{env/sphinxthebibliography/begin}{\let\
 # third of a page blank before several subsections; a heading now moves only with less than a tenth of a page
 # (six lines) below it.
 HEADINGS = r'\renewcommand{\bottomtitlespace}{.1\textheight}'
+# No figure taller than 45 % of a page (Sphinx scales an image to fit `\spx@image@maxheight`, a full page by default):
+# a full-page figure can only go on a page of its own, pages after its mention, with the next ones queued behind it.
+FIGURES = r'\makeatletter\AtBeginDocument{\spx@image@maxheight=.45\textheight}\makeatother'
 LATEX_ELEMENTS = {
     'papersize': 'a4paper',
     'pointsize': '10pt',
@@ -60,7 +68,7 @@ LATEX_ELEMENTS = {
     'printindex': '',
     'sphinxsetup': 'hmargin={2.5cm,2.5cm}, vmargin={2.5cm,2.5cm}',
     'extrapackages': r'\usepackage{placeins}',  # \FloatBarrier, put before the reference list by FloatsBeforeReferences
-    'preamble': BIBLIOGRAPHY + '\n' + HEADINGS,
+    'preamble': '\n'.join((BIBLIOGRAPHY, HEADINGS, FIGURES)),
 }
 LAST_TOGETHER = 4  # the reference list's last page holds at least its last four entries (KeepTheLastReferencesTogether)
 # After an entry: no page break before the next one (\nopagebreak stops a break at the glue between entries,
@@ -107,6 +115,32 @@ def write_paper_sources(root: Path) -> tuple[Path, Path]:
     (out / '_config.yml').write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     (out / '_toc.yml').write_text(yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
     return out / '_config.yml', out / '_toc.yml'
+
+
+CAPTION = re.compile(r'^\s*((?:Fig\.|Table) \d+):', re.M)
+MENTION = re.compile(r'(?:Fig\.|Table) \d+')
+
+
+def float_pages(text: str) -> dict[str, tuple[int, int]]:
+    """Each figure and table of the article's text (`pdftotext` output, pages split by form feeds): the page that
+    first mentions it and the page of its caption, so a build can say how far each float trails its text."""
+    mentioned: dict[str, int] = {}
+    placed: dict[str, int] = {}
+    for number, page in enumerate(text.split('\f'), 1):
+        for m in CAPTION.finditer(page):
+            placed.setdefault(m[1], number)
+        for m in MENTION.finditer(CAPTION.sub('', page)):
+            mentioned.setdefault(m[0], number)
+    return {name: (mentioned.get(name, page), page) for name, page in placed.items()}
+
+
+def float_report(pdf: Path) -> str:
+    """One line: where each float landed against its first mention (`Fig. 6 p7→8`), or why it cannot say."""
+    if shutil.which('pdftotext') is None:
+        return 'float pages not measured: pdftotext (poppler-utils) is missing'
+    text = subprocess.run(['pdftotext', '-layout', str(pdf), '-'], capture_output=True, text=True, check=True).stdout
+    pages = float_pages(text)
+    return 'floats, first mention → page: ' + ', '.join(f'{name} p{cited}→{page}' for name, (cited, page) in pages.items())
 
 
 def publish(root: Path, built: Path) -> Path:

@@ -29,13 +29,14 @@ class Need:
 
 NEEDS: dict[str, tuple[Need, ...]] = {
     'html': (Need('npm', 'npm', 'vendors MathJax so the site works offline'),),
-    'pdf': (Need('xelatex', 'texlive-xetex', 'typesets the PDF'), Need('latexmk', 'latexmk', 'runs XeLaTeX until references settle')),
+    'pdf': (Need('xelatex', 'texlive-xetex', 'typesets the PDF'), Need('latexmk', 'latexmk', 'runs XeLaTeX until references settle'),
+            Need('pdftotext', 'poppler-utils', "reports the page of each of the article's figures")),
     'site-test': (Need('chromium', 'chromium', 'the site test opens the built site in it'),),
 }
 TARGETS = {'html': 'make book', 'pdf': 'make pdf', 'site-test': 'make site-test'}
 # Everything the README's two commands and the site test use, in one line (Debian bookworm names).
 APT_PACKAGES = ('python3.11', 'python3.11-venv', 'npm', 'texlive-latex-recommended', 'texlive-latex-extra', 'texlive-xetex',
-                'texlive-science', 'latexmk', 'lmodern', 'fonts-freefont-otf', 'chromium')
+                'texlive-science', 'latexmk', 'lmodern', 'fonts-freefont-otf', 'poppler-utils', 'chromium')
 APT_LINE = 'sudo apt-get install --no-install-recommends ' + ' '.join(APT_PACKAGES)
 
 

@@ -51,8 +51,10 @@ PAIR = 'excolor-themed-image'
 LATEX_TABLE_STARTS = (r'\begin{table}', r'\begingroup', r'\begin{longtable}', r'\begin{tabular}')
 
 # Both PDFs: figures may fill more of a text page before LaTeX sends them to a page of their own,
-# and a page of floats starts at the top, not centred.
+# a page of floats starts at the top, not centred, and a table's caption is as wide as the text
+# (Sphinx sets it 4 in wide: Table 1's caption took eight lines and pushed the figures after it a page on).
 LAYOUT_PREAMBLE = r'''
+\AtBeginDocument{\setlength{\LTcapwidth}{\linewidth}}
 \renewcommand{\topfraction}{0.85}
 \renewcommand{\bottomfraction}{0.6}
 \renewcommand{\textfraction}{0.1}

@@ -63,17 +63,21 @@ class SweepPage:
                         f'Best seed by {what}: **{self.best}** ({df.loc[self.best, rank]:.3f}). Representative seed, the one its page shows: '
                         f'**{self.representative}**, {self.summary["representative_rule"]}.')
 
-    def distributions(self):
-        """Every shown metric over seeds, with the best and representative seed and the published number marked."""
+    def distributions(self, which: str = 'headline'):
+        """Every shown metric over seeds (`headline`), or only its correlations with similarity (`correlations`: the
+        paper's compact figure), with the best and representative seed and the published number marked."""
         from excolor.figures import save_figure
         from excolor.figures.sweep import plot_metric_distributions
 
-        published = {m: self.published[m] for m in self.shown if m in self.published}
+        if which not in ('headline', 'correlations'):
+            raise ValueError(f"which must be 'headline' or 'correlations', not {which!r}")
+        metrics = self.shown if which == 'headline' else [m for m in self.shown if m.endswith('_r')]  # statistic r (excolor.evaluation)
+        published = {m: self.published[m] for m in metrics if m in self.published}
         return save_figure(
-            lambda theme: plot_metric_distributions(self.per_seed, self.shown, theme=theme, published=published,
+            lambda theme: plot_metric_distributions(self.per_seed, metrics, theme=theme, published=published,
                                                     highlight={'best': self.best, 'representative': self.representative}, labels=self.labels),
-            self.out / 'figures' / f'{self.experiment}-sweep-distributions',
-            alt=f'{self.experiment}: distributions over {len(self.per_seed)} seeds of {"; ".join(self.labels[m] for m in self.shown)}, with the best seed '
+            self.out / 'figures' / f'{self.experiment}-sweep-{"distributions" if which == "headline" else which}',
+            alt=f'{self.experiment}: distributions over {len(self.per_seed)} seeds of {"; ".join(self.labels[m] for m in metrics)}, with the best seed '
                 f'({self.best}) and the representative seed ({self.representative}) marked.',
         )
 
