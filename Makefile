@@ -21,15 +21,15 @@ $(VENV)/.installed: pyproject.toml
 test: install
 	$(PY) -m pytest -q
 
-# Training speed (exact and fast; plain torch vs Lightning; seconds per seed; stacked seeds S = 1…1000),
+# Training speed (exact and fast; plain torch vs Lightning; seconds per seed; wide, S = 1…1000 seeds trained together),
 # papermill overhead (cold vs warm) and the wide profile's wall time from an empty cache.
 bench: install
-	$(PY) -m excolor.bench
-	$(PY) -m excolor.runs.bench --wide
+	$(PY) -m excolor.bench.training
+	$(PY) -m excolor.bench.sweeps --wide
 
 # Slow: also times a whole full-profile sweep from an empty cache, and 2 workers against 1.
 bench-sweep: install
-	$(PY) -m excolor.runs.bench --sweep
+	$(PY) -m excolor.bench.sweeps --sweep
 
 # Each book profile has a wide companion: ex-2.9.1's seeds trained together (book/report/wide.ipynb).
 WIDE_full  := wide
@@ -37,7 +37,7 @@ WIDE_quick := wide-quick
 WIDE       := $(WIDE_$(PROFILE))
 
 # ... and a drift companion: a sample of seeds re-run in the floating-point environments this machine
-# offers besides the pinned one (excolor.floating_point), to measure how far rounding alone moves a number.
+# offers besides the pinned one (excolor.train.floating_point), to measure how far rounding alone moves a number.
 DRIFT_full  := drift
 DRIFT_quick := drift-quick
 DRIFT       := $(DRIFT_$(PROFILE))

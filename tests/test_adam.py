@@ -1,6 +1,6 @@
 import torch
 
-from excolor.adam import FusedAdam
+from excolor.train.adam import FusedAdam
 
 
 def _model() -> torch.nn.Module:

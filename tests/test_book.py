@@ -22,12 +22,12 @@ from excolor.book.assemble import (
     staged,
 )
 from excolor.book.build import record_bench
-from excolor.book.fake_runs import cited_by_pages, write_fake_runs
+from tests.fixtures.fake_runs import cited_by_pages, write_fake_runs
 from excolor.book.layout import book_sources, toc_files
 from excolor.book.toc import generated, write_toc
 from excolor.runs.layout import experiment_ids
 from excolor.book.markdown import table
-from excolor.numbers import as_markdown as num
+from excolor.present.numbers import as_markdown as num
 from excolor.book.mathjax import vendor_mathjax
 from excolor.book.notebooks import hide_parameter_cells, retitle, title
 from excolor.book.preflight import RunsNotReady, require_fresh_runs
@@ -40,7 +40,7 @@ from excolor.book.provenance import (
 from excolor.book.reproduction_table import comparison_tables
 from excolor.book.sphinx import jupyter_book_command
 from excolor.book.sphinx_ext import dark_variant, dedupe_scripts
-from excolor.reproduction import compare_all, load_published, load_rerun, load_runs
+from excolor.measure.reproduction import compare_all, load_published, load_reruns, load_runs
 from tests.conftest import ROOT
 
 
@@ -220,7 +220,7 @@ def test_hide_parameter_cells_tags_only_papermill_cells():
 def test_reproduction_tables_cite_each_notebook_and_set_our_seed_beside_the_printed_one(fake_runs):
     pub = load_published(ROOT / 'book' / 'data' / 'published.yaml')
     ours = {exp: load_runs(fake_runs / 'quick', exp) for exp in pub['notebooks']}
-    rerun = {'ex-2.9.1': load_rerun(ROOT / 'book' / 'data' / 'upstream-ex-2.9.1-pinned-per-seed.csv')}
+    rerun = load_reruns(ROOT / 'book' / 'data' / 'upstream-ex-2.9.1-pinned-per-seed.csv')
     rows = compare_all(pub['values'], ours, rerun)
     text = comparison_tables(rows, pub)
     lines = [line for line in text.splitlines() if line.startswith('| ') and not line.startswith('| quantity')]
@@ -252,17 +252,17 @@ def test_fakes_provide_what_pages_cite(tmp_path):
     page.write_text(
         'r = {glue:text}`../_runs/ex-2.9.1/sweep.ipynb::ablated_r_mean:.2f` and '
         '{glue:text}`../_runs/ex-2.2/representative.ipynb::custom_key:.1f`\n\n'
-        '```{figure} ../_runs/ex-2.9.1/figures/ex-2.9.1-stacked.*\n:name: f\n\nCaption.\n```\n'
+        '```{figure} ../_runs/ex-2.9.1/figures/ex-2.9.1-overview.*\n:name: f\n\nCaption.\n```\n'
         '```{glue} my_fig\n:doc: ../_runs/ex-2.10/sweep.ipynb\n```\n'
     )
     cited = cited_by_pages([page])
     assert cited.keys[('ex-2.9.1', 'sweep')] == {'ablated_r_mean'}
     assert cited.keys[('ex-2.2', 'representative')] == {'custom_key'}
     assert cited.keys[('ex-2.10', 'sweep')] == {'my_fig'}
-    assert cited.figures['ex-2.9.1'] == {'ex-2.9.1-stacked'}
+    assert cited.figures['ex-2.9.1'] == {'ex-2.9.1-overview'}
     write_fake_runs(tmp_path / 'runs', 'quick', experiments=['ex-2.9.1'], seeds=(0,), cited=cited)
     sweep = tmp_path / 'runs' / 'quick' / 'ex-2.9.1' / 'sweep'
-    assert (sweep / 'figures' / 'ex-2.9.1-stacked.dark.png').is_file()
+    assert (sweep / 'figures' / 'ex-2.9.1-overview.dark.png').is_file()
     glued = {o.metadata['scrapbook']['name'] for c in nbformat.read(sweep / 'sweep.ipynb', as_version=4).cells if c.cell_type == 'code' for o in c.get('outputs', []) if 'scrapbook' in o.get('metadata', {})}
     assert {'ablated_r_mean', 'ablated_r_n', 'best_seed', 'representative_seed', 'n_seeds'} <= glued
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from excolor.color import ColorGrid, arange_cyclic, hsv_similarity, named_colors
+from excolor.data.color import ColorGrid, arange_cyclic, hsv_similarity, named_colors
 
 
 def test_cyclic_hues_exclude_the_endpoint():

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from excolor.drift import environments, load_drift, metric_drift, per_seed_moves, tolerances
+from excolor.runs.drift import environments, load_drift, metric_drift, per_seed_moves, tolerances
 
 
 def _run(root, profile, experiment, seed, metrics):

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from excolor.color import ColorGrid
-from excolor.config import load_experiment
-from excolor.evaluation import error_correlation, evaluate, lower_median, per_color_mse
-from excolor.models import CNColorMLP
+from excolor.data.color import ColorGrid
+from excolor.params.schema import load_experiment
+from excolor.measure.evaluation import error_correlation, evaluate, lower_median, per_color_mse
+from excolor.model.autoencoders import CNColorMLP
 from tests.conftest import PARAMS
 
 
@@ -16,7 +16,7 @@ def test_per_color_mse_and_lower_median():
 
 def test_correlation_of_an_error_that_is_the_similarity():
     g = ColorGrid.from_rgb(*[np.linspace(0, 1, 6)] * 3)
-    from excolor.color import similarity_to
+    from excolor.data.color import similarity_to
 
     g = g.assign(MSE=0.5 * similarity_to(g.flat('color'), (0, 1, 1)) ** 3 + 0.01)
     c = error_correlation(g, (0, 1, 1), power=3)

@@ -1,7 +1,7 @@
 """Same seed, same run: our training against the earlier codebase's own recorded runs, in the pinned floating-point environment.
 
 The recordings (`book/data/upstream-ex-2.9.1-pinned-seed{0,47}.npz`, made by `tools/upstream-rerun`
-in the pinned environment of `excolor.floating_point`) hold every batch and red label of ex-2.9.1
+in the pinned environment of `excolor.train.floating_point`) hold every batch and red label of ex-2.9.1
 seeds 0 and 47, the initial and final weights and the loss at every step, as upstream's DataLoader
 workers and Lightning made them. `book/data/upstream-ex-2.9.1-pinned-per-seed.csv` holds upstream's
 r for seeds 0–99, and `book/data/upstream-seed0-pinned.csv` the errors every other notebook prints
@@ -21,14 +21,14 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset, WeightedRandomSampler
 
-from excolor import floating_point
-from excolor.components import build_loader, build_model, prepare, seed_everything
-from excolor.config import TrainConfig, load_experiment
-from excolor.experiment import run_experiment
-from excolor.reproduction import load_rerun, load_reruns
-from excolor.data import draw_run
-from excolor.labels import hsv_vibrancy, redness
-from excolor.training import train
+from excolor.train import floating_point
+from excolor.train.components import build_loader, build_model, prepare, seed_everything
+from excolor.params.schema import TrainConfig, load_experiment
+from excolor.notebook.experiment import run_experiment
+from excolor.measure.reproduction import load_reruns
+from excolor.data.stream import draw_run
+from excolor.data.labels import hsv_vibrancy, redness
+from excolor.train.trainer import train
 from tests.conftest import PARAMS, ROOT
 
 DATA = ROOT / 'book' / 'data'
@@ -94,7 +94,7 @@ def test_training_gives_the_second_machines_bits():
 
 @pinned_only
 def test_ablation_and_suppression_r_are_upstreams_for_seeds_0_to_4():
-    upstream = load_rerun(PER_SEED)
+    upstream = load_reruns(PER_SEED)['ex-2.9.1']
     for seed in range(5):
         metrics = run_experiment(PARAMS / 'ex-2.9.1.yaml', seed, progress=False).metrics()
         assert metrics['ablated_r'] == pytest.approx(upstream[seed]['ablated_r'], abs=1e-6), seed

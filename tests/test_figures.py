@@ -15,24 +15,24 @@ from matplotlib.colors import to_rgba
 from matplotlib.text import Text
 from PIL import Image
 
-from excolor.color import ColorGrid, arange_cyclic
-from excolor.config import NoIntervention, RepelSpec, SuppressSpec
-from excolor.evaluation import ConditionResult, error_correlation
-from excolor.figures import Cone, FigureFiles, Theme, cones_for, save_figure
-from excolor.figures.axes import hue_ticks_on_grid, pretty_value
-from excolor.figures.cones import cone_outline
-from excolor.figures.drift import plot_drift
-from excolor.figures.error_lines import nearest_hues, plot_error_lines
-from excolor.figures.latents import plot_latent_projections
-from excolor.figures.saving import figure_paths
-from excolor.figures.schedule import plot_schedule
-from excolor.figures.similarity import plot_error_vs_similarity
-from excolor.figures.slices import plot_color_slices
-from excolor.figures.stacked import plot_stacked_result
-from excolor.figures.sweep import plot_metric_distributions
-from excolor.figures.theme import PAGE_WIDTH, use_theme
-from excolor.figures.training import plot_training_curves
-from excolor.schedule import KeyframeSchedule
+from excolor.data.color import ColorGrid, arange_cyclic
+from excolor.params.schema import NoIntervention, RepelSpec, SuppressSpec
+from excolor.measure.evaluation import ConditionResult, error_correlation
+from excolor.present.figures import Cone, FigureFiles, Theme, cones_for, save_figure
+from excolor.present.figures.axes import hue_ticks_on_grid, pretty_value
+from excolor.present.figures.cones import cone_outline
+from excolor.present.figures.drift import plot_drift
+from excolor.present.figures.error_lines import nearest_hues, plot_error_lines
+from excolor.present.figures.latents import plot_latent_projections
+from excolor.present.figures.saving import figure_paths
+from excolor.present.figures.schedule import plot_schedule
+from excolor.present.figures.similarity import plot_error_vs_similarity
+from excolor.present.figures.slices import plot_color_slices
+from excolor.present.figures.overview import plot_overview
+from excolor.present.figures.sweep import plot_metric_distributions
+from excolor.present.figures.theme import PAGE_WIDTH, use_theme
+from excolor.present.figures.training import plot_training_curves
+from excolor.params.schedule import KeyframeSchedule
 
 matplotlib.use('agg')
 
@@ -85,7 +85,7 @@ def kinds(c: ConditionResult) -> dict:
         'slices': lambda t: plot_color_slices(c.slice_grid, 'Predicted colors · suppression', theme=t),
         'error-lines': lambda t: plot_error_lines(c.loss_grid, 'Reconstruction error · suppression', theme=t, hues=6),
         'latents': lambda t: plot_latent_projections(c.latent_grid, [(1, 0, 2), (3, 0, 1), (4, None, 0), (2, 3, 0)], 'Latents', theme=t, cones=cones_for(c.spec)),
-        'stacked': lambda t: plot_stacked_result(c, theme=t, latent_dims=[(3, 0, 1), (3, 2, 0)], max_error=0.01, cones=cones_for(c.spec)),
+        'overview': lambda t: plot_overview(c, theme=t, latent_dims=[(3, 0, 1), (3, 2, 0)], max_error=0.01, cones=cones_for(c.spec)),
         'similarity': lambda t: plot_error_vs_similarity(c.latent_grid, c.correlation, (0, 1, 1), theme=t),
         'schedule': lambda t: plot_schedule(SCHEDULE, theme=t),
         'training': lambda t: plot_training_curves(LOG, theme=t),
@@ -113,7 +113,7 @@ def unreadable_text(fig) -> list[str]:
     return [f'{t.get_text()!r} {t.get_color()}' for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and contrast(t.get_color(), bg) < 4.5]
 
 
-KINDS = ['slices', 'error-lines', 'latents', 'stacked', 'similarity', 'schedule', 'training', 'sweep', 'drift']
+KINDS = ['slices', 'error-lines', 'latents', 'overview', 'similarity', 'schedule', 'training', 'sweep', 'drift']
 
 
 def test_every_kind_is_tested(condition):

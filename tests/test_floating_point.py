@@ -10,8 +10,8 @@ import sys
 import pytest
 import torch
 
-from excolor import floating_point
-from excolor.floating_point import ENVIRONMENTS, PINNED, SWITCH, FloatingPointEnvironmentError
+from excolor.train import floating_point
+from excolor.train.floating_point import ENVIRONMENTS, PINNED, SWITCH, FloatingPointEnvironmentError
 from tests.conftest import ROOT
 
 UNCOVERED = floating_point.covered()
@@ -52,7 +52,7 @@ def _bare_environment() -> dict[str, str]:
 def test_a_process_whose_torch_computed_before_excolor_loaded_is_refused():
     code = ('import torch\n'
             '(torch.ones(64, 10) @ torch.ones(10, 5)).exp().sum()  # ATen and MKL choose their kernels here\n'
-            'from excolor import floating_point\n'
+            'from excolor.train import floating_point\n'
             'floating_point.require()\n')
     done = _python(code, _bare_environment())
     assert done.returncode != 0
@@ -64,7 +64,7 @@ def test_a_process_whose_torch_computed_before_excolor_loaded_is_refused():
 @needs_pinned
 def test_importing_excolor_first_pins_a_bare_process_and_its_children():
     code = ('import excolor, json, os, subprocess, sys\n'
-            'from excolor import floating_point\n'
+            'from excolor.train import floating_point\n'
             "child = subprocess.run([sys.executable, '-c', 'import torch; print(torch.backends.cpu.get_cpu_capability())'], capture_output=True, text=True)\n"
             'print(json.dumps([floating_point.require().as_dict(), child.stdout.strip()]))\n')
     done = _python(code, _bare_environment())
@@ -75,7 +75,7 @@ def test_importing_excolor_first_pins_a_bare_process_and_its_children():
 
 @needs_pinned
 def test_another_environment_is_allowed_and_recorded_as_not_pinned():
-    code = 'from excolor import floating_point; import json; print(json.dumps(floating_point.require().as_dict()))'
+    code = 'from excolor.train import floating_point; import json; print(json.dumps(floating_point.require().as_dict()))'
     done = _python(code, {**_bare_environment(), SWITCH: 'native'})
     assert done.returncode == 0, done.stderr
     state = json.loads(done.stdout.strip().splitlines()[-1])

@@ -3,8 +3,8 @@ import math
 import pytest
 import torch
 
-from excolor.interventions import BezierMapper, BoundedFalloff, LinearMapper, Repulsion, Suppression, intervene
-from excolor.models import CNColorMLP
+from excolor.model.interventions import BezierMapper, BoundedFalloff, LinearMapper, Repulsion, Suppression, intervene
+from excolor.model.autoencoders import CNColorMLP
 
 
 def test_suppression_of_known_vectors():

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from excolor.components import build_loader
-from excolor.config import DataSpec
-from excolor.data import Loader, draw_run
-from excolor.labels import LabelRule, batch_probabilities, grid_probabilities, hsv_vibrancy, redness, vibrancy
+from excolor.train.components import build_loader
+from excolor.params.schema import DataSpec
+from excolor.data.stream import Loader, draw_run
+from excolor.data.labels import LabelRule, batch_probabilities, grid_probabilities, hsv_vibrancy, redness, vibrancy
 
 
 def test_redness_and_vibrancy():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from excolor.config import ConfigError, load_experiment
+from excolor.params.schema import ConfigError, load_experiment
 from excolor.runs.keys import params_hash
 from excolor.runs.layout import point_name
 from tests.conftest import PARAMS
@@ -43,7 +43,7 @@ def test_a_variant_is_its_base_but_what_it_writes(params):
     assert variant.model == base.model and variant.regularizers == base.regularizers and variant.evaluation == base.evaluation
     assert (variant.notebook, variant.base, variant.seed_notebook) == ('ex-2.9.1', 'ex-2.9.1', None)  # reproduces nothing
     assert variant.seeds == {k: base.seeds[k] for k in ('full', 'quick')}  # the book's profiles; not the 1,000-seed wide sweep
-    assert variant.stacked is None
+    assert variant.wide is None
     assert params_hash(variant) != params_hash(base)
 
 

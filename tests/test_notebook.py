@@ -2,7 +2,7 @@
 
 import pytest
 
-from excolor.notebook import PublishedRunError, RunPage
+from excolor.notebook.page import PublishedRunError, RunPage
 
 
 def test_a_by_hand_run_goes_to_its_own_folder_under_excolor_runs(tmp_path, monkeypatch, params_dir):
@@ -30,7 +30,7 @@ def test_the_run_description_shows_keyframes_as_a_reader_would(tmp_path, monkeyp
 def test_a_runs_headline_table_uses_readers_labels():
     from types import SimpleNamespace as N
 
-    from excolor.report import headline
+    from excolor.notebook.report import headline
 
     def evaluation():
         r = N(r=0.9, power=3)
@@ -43,7 +43,7 @@ def test_a_runs_headline_table_uses_readers_labels():
 
 
 def test_an_unknown_parameter_is_an_error_not_papermills_warning():
-    from excolor.notebook import UnknownParameterError, given_parameters
+    from excolor.notebook.page import UnknownParameterError, given_parameters
 
     namespace = {'experiment': 'ex-2.9.1', 'seed': 0, 'scale': 0.04, 'In': [], 'display': print, '_oh': {}}
     with pytest.raises(UnknownParameterError, match=r"unknown notebook parameter 'scale'; this notebook takes experiment, seed, overrides.*-y .overrides"):

@@ -11,12 +11,12 @@ from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser
 from docutils.utils import new_document
 
-from excolor import metric_labels, numbers
-from excolor.book.fake_runs import fake_metrics
+from excolor.present import metric_labels, numbers
+from tests.fixtures.fake_runs import fake_metrics
 from excolor.book.headline_table import myst_table, rows_for
 from excolor.book.paper import ARTICLE, PAPER_PAGES, paper_config, paper_toc
-from excolor.statistics import concentration, paired_comparison, summarize_ratios
-from excolor.tables import Table, per_seed_latex, style_summary, summary_latex, summary_table
+from excolor.measure.statistics import concentration, paired_comparison, summarize_ratios
+from excolor.present.tables import Table, per_seed_latex, style_summary, summary_latex, summary_table
 
 SNAKE = re.compile(r'\b[a-z]+_[a-z_]+\b')
 
@@ -124,7 +124,7 @@ def test_make_paper_gives_a_short_article_and_the_book_pdf_prints_no_reprs(tmp_p
     import subprocess
 
     from excolor.book.build import build_book
-    from excolor.book.fake_runs import cited_by_pages, write_fake_runs
+    from tests.fixtures.fake_runs import cited_by_pages, write_fake_runs
     from excolor.book.layout import ROOT, book_sources
 
     root = tmp_path / 'src'

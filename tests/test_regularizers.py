@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from excolor.data import Batches
-from excolor.batched import StackedObjective, coefficients
-from excolor.regularizers import Anchor, AngularAnchor, AntiAnchor, AxisAlignedSubspace, Planarity, Regularizer, Separate, Unitarity
+from excolor.data.stream import Batches
+from excolor.train.wide import WideObjective, coefficients
+from excolor.model.regularizers import Anchor, AngularAnchor, AntiAnchor, AxisAlignedSubspace, Planarity, Regularizer, Separate, Unitarity
 
 Z = torch.tensor([[2.0, 0, 0], [0, 1, 0], [-1, 0, 0]])
 
@@ -54,10 +54,10 @@ def test_fast_terms_are_the_exact_terms_rearranged():
     z = torch.randn(64, 5)
     for term in (Separate(100, True), AngularAnchor([1, 0, 0, 0, 0]), AntiAnchor([-1, 0, 0, 0, 0]), AxisAlignedSubspace([0], invert=True), Unitarity()):
         assert torch.allclose(term.fast(z), term(z), rtol=1e-5, atol=1e-6), type(term).__name__
-        assert term.fast(z[None].expand(3, 64, 5)).shape == (3, 64)  # works over stacked seeds
+        assert term.fast(z[None].expand(3, 64, 5)).shape == (3, 64)  # works over S seeds at once
 
 
-def test_stacked_objective_equals_each_seeds_sum_of_terms():
+def test_wide_objective_equals_each_seeds_sum_of_terms():
     torch.manual_seed(0)
     regs = [
         Regularizer('separate', Separate(100, True), 'b'),
@@ -68,7 +68,7 @@ def test_stacked_objective_equals_each_seeds_sum_of_terms():
     w = np.array([[0.01, 0.1, 0.05, 0.0]])
     red = [(torch.arange(64) < 3).float(), torch.zeros(64)]  # seed 1's batch carries no red label
     streams = [Batches(torch.rand(64, 3), {'red': r}, ((0, 64),)) for r in red]
-    objective = StackedObjective(regs, w, streams)
+    objective = WideObjective(regs, w, streams)
     assert objective.active == [(0, 1, 2)]  # zero weight: not computed
     z = torch.randn(2, 64, 5)
     zn = z / z.norm(dim=-1, keepdim=True)

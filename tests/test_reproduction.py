@@ -1,6 +1,6 @@
 import pytest
 
-from excolor.reproduction import (
+from excolor.measure.reproduction import (
     DIFFERS,
     DRIFT,
     IDENTICAL,
@@ -8,7 +8,6 @@ from excolor.reproduction import (
     compare_all,
     judge,
     load_published,
-    load_rerun,
     load_reruns,
     rows_for,
     significant_digits,
@@ -71,7 +70,7 @@ def test_best_seed_and_rerun_column():
 
 
 def test_the_reruns_load():
-    reruns = {'ex-2.9.1': load_rerun(RERUN)} | load_reruns(SEED0)
+    reruns = load_reruns(RERUN, SEED0)
     assert {e for e in reruns} == {'ex-2.9.1', 'ex-2.2', 'ex-2.3', 'ex-2.9', 'ex-2.10'}
     assert all(0 in per_seed for per_seed in reruns.values())
 
@@ -86,7 +85,7 @@ def test_an_error_matches_its_rerun_to_float32_precision():
 
 def test_the_published_data_loads_and_every_entry_gets_rows():
     pub = load_published(PUBLISHED)
-    rerun = {'ex-2.9.1': load_rerun(RERUN)}
+    rerun = load_reruns(RERUN)
     assert sorted(rerun['ex-2.9.1']) == list(range(100))
     rows = compare_all(pub['values'], {}, rerun)
     assert tally(rows)[NOT_RUN] == len(rows)  # no runs, no verdicts

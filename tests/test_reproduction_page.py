@@ -27,7 +27,7 @@ def _write(root, ours_r, rerun_r, weights_equal, pinned=True):
     drift.mkdir(parents=True)
     (drift / 'metrics.json').write_text(json.dumps({'ablated_r': ours_r + 0.02, 'suppression_r': 0.95}))
     (root / 'published.yaml').write_text(PUBLISHED)
-    (root / 'rerun.csv').write_text(f'seed,ablated_r,suppression_r\n0,{rerun_r},0.95\n')
+    (root / 'rerun.csv').write_text(f'experiment,seed,metric,value,commit\nex-2.9.1,0,ablated_r,{rerun_r},c\nex-2.9.1,0,suppression_r,0.95,c\n')
     (root / 'seed0.csv').write_text('# none\nexperiment,seed,metric,value,commit\n')
     return ReproductionPage(root / 'runs', 'quick', 'drift-quick', root / 'published.yaml', root / 'rerun.csv', root / 'seed0.csv',
                             [root / 'upstream-ex-2.9.1-pinned-seed0.npz'])

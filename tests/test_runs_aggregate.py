@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from excolor.files import atomic_write_json
-from excolor import spread
+from excolor.measure import spread
 from excolor.runs import aggregate
-from excolor.spread import bootstrap_ci
+from excolor.measure.spread import bootstrap_ci
 
 
 def frame(**cols) -> pd.DataFrame:
@@ -117,7 +117,7 @@ def test_headline_metrics_lead_with_correlations_and_never_repeat_the_score():
 
 
 def test_agrees_with_the_book_tables():
-    tables = pytest.importorskip('excolor.tables')
+    tables = pytest.importorskip('excolor.present.tables')
     rng = np.random.default_rng(3)
     df = frame(score=rng.uniform(size=20), ablated_r=rng.uniform(size=20))
     ours = aggregate.summarize(df)

@@ -52,7 +52,7 @@ def cluster(tmp_path):
             time.sleep(0.1)
         for i in range(2):
             procs.append(subprocess.Popen([str(DASK), 'worker', address, '--nthreads', '1', '--name', f'w{i}', '--no-dashboard',
-                                           '--preload', 'excolor.floating_point'],
+                                           '--preload', 'excolor.train.floating_point'],
                                           cwd=ROOT, stdout=log(f'worker{i}'), stderr=subprocess.STDOUT, start_new_session=True))
         yield address
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from excolor.config import ConfigError
+from excolor.params.schema import ConfigError
 from excolor.files import atomic_write_json
 from excolor.runs import cli, keys
 from excolor.runs.layout import PARAMS_DIR, ROOT, Layout, experiment_ids, version_key
@@ -97,11 +97,16 @@ def test_library_hash_follows_source_files(tmp_path):
     (lib / '__pycache__').mkdir(exist_ok=True)
     (lib / '__pycache__' / 'x.pyc').write_bytes(b'junk')
     assert keys.library_hash(lib) == before  # bytecode is not source
-    (lib / 'styles' / 'base.mplstyle').write_text((lib / 'styles' / 'base.mplstyle').read_text() + '\n# edit\n')
+    style = lib / 'present' / 'figures' / 'styles' / 'base.mplstyle'
+    style.write_text(style.read_text() + '\n# edit\n')
     after_style = keys.library_hash(lib)
     assert after_style != before
-    (lib / 'color.py').write_text((lib / 'color.py').read_text() + '\n')
-    assert keys.library_hash(lib) != after_style
+    (lib / 'data' / 'color.py').write_text((lib / 'data' / 'color.py').read_text() + '\n')
+    after_code = keys.library_hash(lib)
+    assert after_code != after_style
+    for unread in ('book/build.py', 'bench/training.py', 'present/latex/preamble.tex', 'measure/reproduction.py'):  # NOT_RESULTS
+        (lib / unread).write_text((lib / unread).read_text() + '\n')
+    assert keys.library_hash(lib) == after_code
 
 
 def test_summary_key_follows_its_code_under_runs(tmp_path):
@@ -229,7 +234,7 @@ def test_check_suggests_a_command_on_the_same_folders(tmp_path, capsys):
                     f'--runs-dir {layout.runs_dir} --params-dir {layout.params_dir} --templates-dir {layout.templates_dir}`')
 
 
-def test_a_problem_in_a_stacked_chunk_names_its_seed_range():
+def test_a_problem_in_a_wide_chunk_names_its_seed_range():
     from excolor.runs.check import Problem
 
     assert str(Problem('ex-2.9.1', 0, 'missing', '/runs/wide/ex-2.9.1/seeds-125-249', 'never ran')) == \

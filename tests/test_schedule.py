@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from excolor.schedule import KeyframeSchedule, ScheduleError, minimum_jerk
+from excolor.params.schedule import KeyframeSchedule, ScheduleError, minimum_jerk
 from tests.conftest import PARAMS
 
 

@@ -7,7 +7,7 @@ torch: the rest is the original machine's floating point.
 
 import pytest
 
-from excolor.experiment import run_experiment
+from excolor.notebook.experiment import run_experiment
 from tests.conftest import PARAMS
 
 

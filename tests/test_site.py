@@ -9,7 +9,7 @@ after the run (serve it with `python -m http.server -d _build/site-test/src/_bui
 
 The site is built with `python -m excolor.book --profile quick` from a scratch copy of the book
 sources under `_build/site-test/`, never over the real `_build/html`:
-- by default from FAKE but complete runs (excolor.book.fake_runs: no training, seconds);
+- by default from FAKE but complete runs (tests.fixtures.fake_runs: no training, seconds);
 - from real runs if `EXCOLOR_SITE_RUNS` names a runs folder (holding `quick/`, or the profile
   named by `EXCOLOR_SITE_PROFILE`); if the repository's own `_build/html` is a build of that
   profile newer than those runs, it is checked as is (CI: after `make book`).
@@ -38,7 +38,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import pytest
 
 from excolor.book.build import build_book
-from excolor.book.fake_runs import cited_by_pages, write_fake_runs
+from tests.fixtures.fake_runs import cited_by_pages, write_fake_runs
 from excolor.book.layout import BENCH, MATHJAX, ROOT, book_sources
 from excolor.book.mathjax import vendor_mathjax
 
@@ -51,7 +51,7 @@ PROFILE = os.environ.get('EXCOLOR_SITE_PROFILE', 'quick')
 BATCH = 4  # pages loading at once in the crawl
 WIDTHS = {'phone': 390, 'desktop': 1280}  # CSS px; the crawl is at the desktop's width
 HEIGHT = 900
-CODE = [ROOT / 'excolor' / 'reproduction.py', ROOT / 'excolor' / 'figures' / 'saving.py', *sorted((ROOT / 'excolor' / 'book').glob('*.py')),
+CODE = [ROOT / 'excolor' / 'measure' / 'reproduction.py', ROOT / 'excolor' / 'present' / 'figures' / 'saving.py', *sorted((ROOT / 'excolor' / 'book').glob('*.py')),
         *sorted((ROOT / 'excolor' / 'book' / 'static').glob('*'))]  # the site's own CSS, JS and favicon
 
 

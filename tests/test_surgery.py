@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from excolor.models import CNColorMLP
-from excolor.surgery import ablate, prune
+from excolor.model.autoencoders import CNColorMLP
+from excolor.model.surgery import ablate, prune
 
 
 @pytest.fixture

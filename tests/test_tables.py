@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from excolor.config import NoIntervention, SurgerySpec
-from excolor.evaluation import ConditionResult, Evaluation
-from excolor.spread import bootstrap_ci
-from excolor.tables import (
+from excolor.params.schema import NoIntervention, SurgerySpec
+from excolor.measure.evaluation import ConditionResult, Evaluation
+from excolor.measure.spread import bootstrap_ci
+from excolor.present.tables import (
     LATEX_PREAMBLE,
     named_color_table,
     named_colors_latex,
@@ -80,7 +80,7 @@ def test_latex_has_groups_swatches_and_caption_first(named):
 
 
 def test_one_rule_per_column():
-    from excolor.numbers import cell_text, column
+    from excolor.present.numbers import cell_text, column
 
     assert [cell_text(c) for c in column([0.2, 0.7885, 0.91])] == ['0.200', '0.788', '0.910']  # one number of decimals, zeros kept
     assert [cell_text(c) for c in column([1e-4, 3.2e-5, 0.0012])] == ['1.00 × 10⁻⁴', '3.20 × 10⁻⁵', '1.20 × 10⁻³']  # small: powers of ten

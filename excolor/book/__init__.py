@@ -40,5 +40,5 @@ Modules: `layout` (paths), `toc` (the generated parts of `_toc.yml`), `preflight
 `reports` (papermill for the report pages), `study_page` (a study's page), `reproduction_table` / `provenance` / `markdown`
 (what the report pages display), `mathjax` (vendored MathJax), `sphinx` (run Jupyter Book),
 `sphinx_ext` (light/dark figure pairs and two theme fixes, loaded by `_config.yml`), `build`
-(the steps in order, timed), `fake_runs` (complete fake runs for tests), `__main__` (CLI).
+(the steps in order, timed), `__main__` (CLI). The tests build it from fake runs (`tests/fixtures/fake_runs.py`).
 """

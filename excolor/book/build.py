@@ -36,13 +36,13 @@ from excolor.book.mathjax import vendor_mathjax
 from excolor.book.notebooks import retitle
 from excolor.book.paper import float_report
 from excolor.book.preflight import require_fresh_runs
-from excolor.config import load_experiment
+from excolor.params.schema import load_experiment
 from excolor.book.reports import execute_report, execute_reports
 from excolor.book.sphinx import run_jupyter_book
 from excolor.book.toc import generated, write_toc
 from excolor.files import atomic_write_json, atomic_write_text
 from excolor.runs.layout import PARAMS_DIR, STUDIES, experiment_ids, point_name
-from excolor.study import load_points, load_study, study_ids
+from excolor.params.study import load_points, load_study, study_ids
 
 
 def record_bench(path: Path, entry: dict[str, object]) -> None:

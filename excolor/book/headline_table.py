@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from excolor import metric_labels
-from excolor.numbers import as_latex, mean_sd
+from excolor.present import metric_labels
+from excolor.present.numbers import as_latex, mean_sd
 
 STATISTICS = ('max_mse', 'median_mse', 'r')
 HEADERS = ('Experiment', 'Condition', 'Max MSE', 'Median MSE', 'r (MSE vs sim^p)', 'n')

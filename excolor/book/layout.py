@@ -17,9 +17,9 @@ UPSTREAM_RECORDINGS = Path('book') / 'data'  # ... and its recorded trainings, u
 MATHJAX = Path('_vendor') / 'mathjax'
 BENCH = Path('_build') / 'bench.json'
 REPORTS = ('reproduction', 'reproducibility', 'statistics', 'wide')
-# Each book profile's stacked companion: ex-2.9.1's seeds trained together in fast numerics (book/report/wide.ipynb).
+# Each book profile's wide companion: ex-2.9.1's seeds trained together in fast numerics (book/report/wide.ipynb).
 WIDE_PROFILES = {'full': 'wide', 'quick': 'wide-quick'}
-# ... and its drift companion: a sample of seeds re-run in other floating-point environments (excolor.drift; the Makefile's DRIFT_ENVIRONMENTS)
+# ... and its drift companion: a sample of seeds re-run in other floating-point environments (excolor.runs.drift; the Makefile's DRIFT_ENVIRONMENTS)
 DRIFT_PROFILES = {'full': 'drift', 'quick': 'drift-quick'}
 DRIFT_ENVIRONMENTS = ('native', 'mkl-compatible')
 

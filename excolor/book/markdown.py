@@ -1,5 +1,5 @@
 """Markdown tables for report pages: text/markdown renders as a real table in HTML and PDF alike
-(their numbers: `excolor.numbers.as_markdown`)."""
+(their numbers: `excolor.present.numbers.as_markdown`)."""
 
 from __future__ import annotations
 

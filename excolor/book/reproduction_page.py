@@ -4,7 +4,7 @@ Nothing here says "bit-identical" unless the build compared the bits: the origin
 re-run (`tools/upstream-rerun`, in the pinned environment) is set beside our runs number by
 number, the final weights of the seeds whose training was recorded are compared with the
 weights our runs saved, the floating-point environment each run computed in is read from its
-folder, and the numeric drift comes from the drift runs of this build (`excolor.drift`).
+folder, and the numeric drift comes from the drift runs of this build (`excolor.runs.drift`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from excolor import floating_point
-from excolor.drift import MetricDrift, load_drift, metric_drift, tolerances
-from excolor.reproduction import DIFFERS, DRIFT, IDENTICAL, NOT_RUN, RERUN_MATCH, Row, compare_all, load_published, load_rerun, load_reruns, load_runs, tally
+from excolor.train import floating_point
+from excolor.runs.drift import MetricDrift, load_drift, metric_drift, tolerances
+from excolor.measure.reproduction import DIFFERS, DRIFT, IDENTICAL, NOT_RUN, RERUN_MATCH, Row, compare_all, load_published, load_reruns, load_runs, tally
 from excolor.runs.layout import FLOATING_POINT, seed_folder_name
 
 DRIFT_THRESHOLD = 0.01  # a move of r this large would change the paper's second decimal
@@ -79,7 +79,7 @@ class ReproductionPage:
         self.published = load_published(published)
         self.experiments = list(self.published['notebooks'])
         self.ours = {exp: load_runs(runs_dir / profile, exp) for exp in self.experiments}
-        self.rerun = {'ex-2.9.1': load_rerun(Path(upstream_rerun))} | load_reruns(Path(upstream_seed0))
+        self.rerun = load_reruns(Path(upstream_rerun), Path(upstream_seed0))
         self.drift = load_drift(runs_dir, profile, drift_profile)
         self.tolerances = tolerances(self.drift)
         self.rows: list[Row] = compare_all(self.published['values'], self.ours, self.rerun, self.tolerances)

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from excolor.book.markdown import table
-from excolor.numbers import as_markdown
-from excolor.reproduction import Row, tally
+from excolor.present.numbers import as_markdown
+from excolor.measure.reproduction import Row, tally
 
 
 def _value(x: float | None, digits: int = 6) -> str:

@@ -17,9 +17,9 @@
 - No URL footnote in a PDF's reference list: an entry prints its address (`URL: https://…`) or its
   identifier (`arXiv:…`, `doi:…`), which is a link; a footnote would repeat it. A link in the text
   keeps its footnote (`latex_show_urls: footnote` in `_config.yml`).
-- A table output (`excolor.tables.Table`) reaches LaTeX as its `text/latex` form, which myst-nb
+- A table output (`excolor.present.tables.Table`) reaches LaTeX as its `text/latex` form, which myst-nb
   would typeset as an equation; a `text/latex` output that is a table environment is passed through
-  as raw LaTeX instead, and the preamble its tables need (`excolor/latex/preamble.tex`) is added,
+  as raw LaTeX instead, and the preamble its tables need (`excolor/present/latex/preamble.tex`) is added,
   with float placement that keeps figures near their text (`LAYOUT_PREAMBLE`).
 - Numbers pasted by `{glue:text}` in e-notation (`7.5e-05`, from a `:.2g` format) become maths,
   7.5 × 10⁻⁵, in HTML (MathJax) and LaTeX alike; a negative one gets a true minus sign.
@@ -40,13 +40,13 @@ from typing import Any
 from docutils import nodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from excolor.numbers import E_NOTATION
+from excolor.present.numbers import E_NOTATION
 
 HYPHEN_MINUS = re.compile(r'(?<![\w.])-(?=\d)')  # a negative number's sign, typed as a hyphen
 
 STATIC = Path(__file__).resolve().parent / 'static'
 REPOSITORY = STATIC.parent.parent.parent  # holds excolor/, where _config.yml's favicon path starts
-PREAMBLE = Path(__file__).resolve().parent.parent / 'latex' / 'preamble.tex'
+PREAMBLE = Path(__file__).resolve().parent.parent / 'present' / 'latex' / 'preamble.tex'
 PAIR = 'excolor-themed-image'
 LATEX_TABLE_STARTS = (r'\begin{table}', r'\begingroup', r'\begin{longtable}', r'\begin{tabular}')
 

@@ -3,7 +3,7 @@
 Read at build time from every experiment's per-seed metrics (`runs/<profile>/<experiment>/seed-NNN/`):
 the headline table (`excolor.book.headline_table`, written as `headline-table.md` beside the page
 for the paper to include), Ex 2.10's paired comparison of the model with and without the unitarity
-term, and how concentrated each intervention's damage is (`excolor.statistics`). Every number the
+term, and how concentrated each intervention's damage is (`excolor.measure.statistics`). Every number the
 paper quotes from here is glued; figures go to `figures/` beside the page.
 """
 
@@ -16,13 +16,13 @@ from typing import Any
 import pandas as pd
 from IPython.display import Markdown
 
-from excolor import metric_labels
+from excolor.present import metric_labels
 from excolor.book import headline_table
-from excolor.figures import FigureFiles, save_figure
+from excolor.present.figures import FigureFiles, save_figure
 from excolor.files import atomic_write_text
-from excolor.numbers import as_latex
+from excolor.present.numbers import as_latex
 from excolor.runs import aggregate
-from excolor.statistics import PairedComparison, concentration, paired_comparison, summarize_ratios
+from excolor.measure.statistics import PairedComparison, concentration, paired_comparison, summarize_ratios
 
 PAIRED_EXPERIMENT = 'ex-2.10'
 PAIRED = ('with_unitarity', 'without_unitarity')
@@ -102,7 +102,7 @@ class StatisticsPage:
         )
 
     def paired_figure(self) -> FigureFiles:
-        from excolor.figures.paired import plot_paired_seeds
+        from excolor.present.figures.paired import plot_paired_seeds
 
         df = self.per_seed[PAIRED_EXPERIMENT]
         pairs = [(f'{v}_ablated_r', f'{w}_ablated_r') for v, w in [PAIRED]] + [(f'{v}_ablated_median_mse', f'{w}_ablated_median_mse') for v, w in [PAIRED]]
@@ -160,7 +160,7 @@ class StatisticsPage:
         return Markdown('\n'.join(lines))
 
     def concentration_figure(self) -> FigureFiles:
-        from excolor.figures.concentration import plot_concentration
+        from excolor.present.figures.concentration import plot_concentration
 
         if not hasattr(self, '_ratios'):
             self.concentration()

@@ -16,15 +16,15 @@ from typing import Any
 import pandas as pd
 from IPython.display import Markdown
 
-from excolor import metric_labels
-from excolor.figures import FigureFiles, save_figure
-from excolor.numbers import MINUS, cell_markdown, column
+from excolor.present import metric_labels
+from excolor.present.figures import FigureFiles, save_figure
+from excolor.present.numbers import MINUS, cell_markdown, column
 from excolor.runs import aggregate
 from excolor.runs.layout import STUDIES, default_params_dir, point_name
-from excolor.seed_tails import tail
-from excolor.spread import bootstrap_ci
-from excolor.statistics import PairedComparison, paired_comparison
-from excolor.study import load_points, load_study
+from excolor.measure.tails import tail
+from excolor.measure.spread import bootstrap_ci
+from excolor.measure.statistics import PairedComparison, paired_comparison
+from excolor.params.study import load_points, load_study
 
 
 def _short(metric: str) -> str:
@@ -140,7 +140,7 @@ class StudyPage:
             f'A seed counts as a failure when |{metric_labels.label(s.fails.metric)}| is below {s.fails.below:g}.')
 
     def figure(self) -> FigureFiles:
-        from excolor.figures.study import plot_study
+        from excolor.present.figures.study import plot_study
 
         rule = self.study.fails
         titles = metric_labels.labels(self.study.metrics)
@@ -159,7 +159,7 @@ class StudyPage:
         iv, fails = self.intervals(), self.failures()
         head = [self.key.split('.')[-1], 'seeds', *(metric_labels.label(m) for m in self.study.metrics), 'failures']
         lines = ['| ' + ' | '.join(head) + ' |', '|' + '--:|' * len(head)]
-        shown = {}  # per metric, its means and bounds by one rule (excolor.numbers.column)
+        shown = {}  # per metric, its means and bounds by one rule (excolor.present.numbers.column)
         for metric in self.study.metrics:
             rows = iv.xs(metric, level='metric').reindex(self.values)[['mean', 'ci_low', 'ci_high']]
             cells = iter(column(rows.to_numpy(dtype=float).ravel()))

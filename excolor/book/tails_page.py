@@ -1,7 +1,7 @@
 """The wide-sweep page: ex-2.9.1's 1,000 fast seeds beside its 100 exact ones, in the middle and in the tail.
 
 Reads both sweeps' per-seed metrics straight from the run folders, glues every number
-(`excolor.seed_tails.glue_values`), draws the ECDF figure in both themes and writes a table, so
+(`excolor.measure.tails.glue_values`), draws the ECDF figure in both themes and writes a table, so
 the notebook (`book/report/wide.ipynb`) is prose and a few calls.
 """
 
@@ -14,13 +14,13 @@ from IPython.display import Markdown
 
 from excolor.book.markdown import table
 from excolor.book.provenance import commit_text, field, provenance_records, seconds, short, total_seconds
-from excolor.numbers import as_markdown
-from excolor.figures import save_figure
-from excolor.figures.tails import plot_ecdfs
+from excolor.present.numbers import as_markdown
+from excolor.present.figures import save_figure
+from excolor.present.figures.tails import plot_ecdfs
 from excolor.runs.aggregate import load_metrics
-from excolor.metric_labels import label
-from excolor.notebook import glue_all
-from excolor.seed_tails import glue_values, tail_key
+from excolor.present.metric_labels import label
+from excolor.notebook.page import glue_all
+from excolor.measure.tails import glue_values, tail_key
 
 METRICS = {key: label(key) for key in ('ablated_r', 'suppression_r')}  # key → readers' label
 THRESHOLDS = (0.85, 0.9)

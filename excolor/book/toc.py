@@ -2,7 +2,7 @@
 
 `_toc.yml` stays a valid Jupyter Book toc on its own, and the book's build rewrites two of its
 parts from the params folder before anything else: "Experiments" (each params file's
-representative and sweep pages, and the wide page after the experiment whose seeds a stacked
+representative and sweep pages, and the wide page after the experiment whose seeds a wide
 profile trains) and "Parameter studies" (one page per `params/studies/*.yaml`). A new params
 file therefore gets its pages, and the book never pools an experiment it does not show.
 """
@@ -14,10 +14,10 @@ from typing import Any
 
 import yaml
 
-from excolor.config import load_experiment
+from excolor.params.schema import load_experiment
 from excolor.files import atomic_write_text
 from excolor.runs.layout import STUDIES, experiment_ids
-from excolor.study import study_ids
+from excolor.params.study import study_ids
 
 EXPERIMENTS = 'Experiments'
 STUDIES_PART = 'Parameter studies'
@@ -38,7 +38,7 @@ def experiment_chapters(params_dir: Path, wide_profiles: tuple[str, ...] = ('wid
     for name in experiment_ids(params_dir):
         out += [{'file': f'book/_runs/{name}/representative'}, {'file': f'book/_runs/{name}/sweep'}]
         exp = load_experiment(params_dir / f'{name}.yaml')
-        if exp.stacked and set(exp.stacked.profiles) & set(wide_profiles):
+        if exp.wide and set(exp.wide.profiles) & set(wide_profiles):
             out.append({'file': WIDE_PAGE})
     return out
 

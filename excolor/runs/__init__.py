@@ -6,7 +6,8 @@
 Modules: `layout` (where things live), `keys` (cache keys), `plan` (jobs and their state),
 `folders` (locks, atomic publishing), `kernelside`/`kernels`/`engine` (warm kernels and the
 `excolor-warm` papermill engine), `task` (one job), `sweep` (Dask), `progress`, `check`,
-`aggregate` (summaries over seeds), `bench`, `cli`.
+`aggregate` (summaries over seeds), `sweep_page` (what a summary page shows), `drift` (seeds re-run in other
+floating-point environments, beside the pinned ones), `cli`.
 """
 
 from __future__ import annotations

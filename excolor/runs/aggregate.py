@@ -3,7 +3,7 @@
 Pure functions of the runs' `metrics.json` files, so the sweep notebook stays short and the
 rules are unit-tested: statistics are mean, std (ddof = 1), min, max and a percentile
 bootstrap 95 % CI of the mean (fixed RNG seed: the same seeds always give the same interval;
-the same resampling as `excolor.tables.summary_table`, so table and `summary.json` agree).
+the same resampling as `excolor.present.tables.summary_table`, so table and `summary.json` agree).
 The best seed follows ex-2.9.1: the highest `score` (|r| of the condition each params file
 names in `evaluation.score`), the earlier seed on ties. The representative seed is the one
 whose `score` is closest to the median: a typical run, not a lucky one. With several model
@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from excolor.numbers import mean_sd_text
-from excolor.spread import STATS, summarize  # noqa: F401  (summarize: the sweep notebook's entry point)
+from excolor.present.numbers import mean_sd_text
+from excolor.measure.spread import STATS, summarize  # noqa: F401  (summarize: the sweep notebook's entry point)
 
 RANK_METRIC = 'score'
 SEED_FOLDER = re.compile(r'^seed-(\d+)$')

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from excolor.config import ConfigError
+from excolor.params.schema import ConfigError
 from excolor.runs.layout import ERROR, Layout
 from excolor.runs.plan import Job, changed_since_published, make_plan, read_provenance
 
@@ -23,7 +23,7 @@ class Problem:
 
     def __str__(self) -> str:
         what = 'params' if self.kind == 'config' else ('summary' if self.seed is None else f'seed {self.seed}')
-        if (chunk := re.fullmatch(r'seeds-(\d+)-(\d+)', Path(self.folder).name)):  # a stacked chunk: its seed range
+        if (chunk := re.fullmatch(r'seeds-(\d+)-(\d+)', Path(self.folder).name)):  # a wide chunk: its seed range
             what = f'seeds {int(chunk[1])}–{int(chunk[2])}'
         if 'showcase' in Path(self.folder).parts:
             what += ' (showcase, with figures)'

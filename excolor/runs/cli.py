@@ -70,7 +70,7 @@ def _modules(text: str | None) -> tuple[str, ...] | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from excolor.config import ConfigError  # imports torch: not for --help
+    from excolor.params.schema import ConfigError  # imports torch: not for --help
 
     layout = Layout.make(args.runs_dir, args.params_dir, args.templates_dir, args.summary_template)
     try:
@@ -114,7 +114,7 @@ def _run(args: argparse.Namespace, layout: Layout) -> int:
 
 
 def _check(args: argparse.Namespace, layout: Layout) -> int:
-    from excolor.config import ConfigError
+    from excolor.params.schema import ConfigError
     from excolor.runs.check import check
     from excolor.runs.plan import make_plan
 

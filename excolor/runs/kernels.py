@@ -24,7 +24,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
-from excolor import floating_point
+from excolor.train import floating_point
 from excolor.runs import kernelside
 from excolor.runs.keys import package_versions
 
@@ -32,13 +32,13 @@ from excolor.runs.keys import package_versions
 PRELOAD = ('numpy', 'pandas', 'scipy.stats', 'matplotlib', 'matplotlib.pyplot', 'torch', 'lightning', 'pydantic', 'yaml',
            'IPython.display', 'myst_nb')
 # Imported once so that their own imports are warm, then forgotten (each notebook re-imports them fresh).
-WARM = ('excolor.notebook', 'excolor.report', 'excolor.experiment', 'excolor.training', 'excolor.evaluation', 'excolor.figures',
-        'excolor.figures.sweep', 'excolor.tables', 'excolor.runs.aggregate')
+WARM = ('excolor.notebook.page', 'excolor.notebook.report', 'excolor.notebook.experiment', 'excolor.train.trainer', 'excolor.measure.evaluation', 'excolor.present.figures',
+        'excolor.present.figures.sweep', 'excolor.present.tables', 'excolor.runs.aggregate')
 HISTORY = ['--HistoryManager.hist_file=:memory:']  # what nbclient passes to the kernels it starts
 SETUP_TIMEOUT = 600.0
 # A kernel inherits these at start; one started with other values is not the kernel a run asked for.
 THREAD_VARS = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS')
-# ... and its floating-point environment (excolor.floating_point), fixed when torch loads.
+# ... and its floating-point environment (excolor.train.floating_point), fixed when torch loads.
 START_VARS = (*THREAD_VARS, floating_point.SWITCH, *floating_point.VARIABLES)
 RSS_LIMIT = 4 * 2**30  # a kernel grown past this (leaks add up over a hundred runs) is replaced
 

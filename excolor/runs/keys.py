@@ -25,7 +25,7 @@ import nbformat
 from excolor.runs.layout import LIBRARY, PROVENANCE, ROOT
 
 if TYPE_CHECKING:
-    from excolor.config import Experiment
+    from excolor.params.schema import Experiment
 
 PACKAGES = ('torch', 'lightning', 'numpy', 'scipy', 'pandas', 'matplotlib', 'pydantic', 'PyYAML', 'papermill', 'nbclient', 'nbformat',
             'ipykernel', 'ipython', 'myst-nb', 'jinja2')
@@ -60,7 +60,8 @@ def template_hash(path: Path) -> str:
 
 # Code that schedules, publishes or benchmarks results but cannot change them (the runner's own
 # warm-equals-cold test guards its part): editing it keeps runs fresh.
-NOT_RESULTS = ('book', 'runs', 'latex', 'bench.py', 'reproduction.py', 'drift.py')  # latex/: the PDF's preamble
+# Paths under excolor/, a folder (ending in /) or a file: present/latex/ is the PDF's preamble.
+NOT_RESULTS = ('book/', 'runs/', 'bench/', 'present/latex/', 'measure/reproduction.py')
 
 
 # The summary notebook's own library code: it sits under `runs/` but computes the summary's
@@ -82,11 +83,16 @@ def code_parts(kind: str) -> dict[str, Any]:
     return parts
 
 
+def is_not_results(path: str) -> bool:
+    """Is `path` (relative to excolor/, with /) code that cannot change a result (`NOT_RESULTS`)?"""
+    return any(path.startswith(n) if n.endswith('/') else path == n for n in NOT_RESULTS)
+
+
 def library_hash(root: Path = LIBRARY) -> str:
     """Every source and data file of the package that can change a result (Python, styles, LaTeX templates), by path and content."""
     h = hashlib.sha256()
     files = (p for p in root.rglob('*') if p.is_file() and p.suffix in LIBRARY_SUFFIXES and '__pycache__' not in p.parts)
-    for path in sorted(p for p in files if p.relative_to(root).parts[0] not in NOT_RESULTS):
+    for path in sorted(p for p in files if not is_not_results(p.relative_to(root).as_posix())):
         h.update(path.relative_to(root).as_posix().encode() + b'\0' + hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from excolor.config import Experiment
+    from excolor.params.schema import Experiment
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LIBRARY = ROOT / 'excolor'
 PARAMS_DIR = ROOT / 'params'
-STUDIES = 'studies'  # params/studies/<study>.yaml: parameter studies (excolor.study)
+STUDIES = 'studies'  # params/studies/<study>.yaml: parameter studies (excolor.params.study)
 TEMPLATES_DIR = ROOT / 'book' / 'experiments'
 SUMMARY_TEMPLATE = ROOT / 'book' / 'results' / 'sweep.ipynb'
 PUBLISHED = ROOT / 'book' / 'data' / 'published.yaml'  # marked in the summary's figure
@@ -29,7 +29,7 @@ PROFILES = ('quick', 'full')  # every experiment has these; a params file may ad
 NOTEBOOK = 'notebook.ipynb'
 PROVENANCE = 'provenance.json'
 METRICS = 'metrics.json'
-FLOATING_POINT = 'floating-point.json'  # the kernel's floating-point environment (excolor.floating_point.State)
+FLOATING_POINT = 'floating-point.json'  # the kernel's floating-point environment (excolor.train.floating_point.State)
 ERROR = 'error.txt'
 SWEEP = 'sweep'
 SHOWCASE = 'showcase'  # the seeds the book shows, re-run with figures
@@ -53,7 +53,7 @@ def seed_folder_name(seed: int) -> str:
 
 
 def chunk_folder_name(seeds: list[int]) -> str:
-    """`seeds-000-124`: the run folder of a chunk of seeds trained together (a stacked profile)."""
+    """`seeds-000-124`: the run folder of a chunk of seeds trained together (a wide profile)."""
     return f'seeds-{seeds[0]:03d}-{seeds[-1]:03d}'
 
 
@@ -129,9 +129,9 @@ class Layout:
         return self.experiment_dir(profile, experiment) / chunk_folder_name(seeds)
 
     @property
-    def stacked_template(self) -> Path:
-        """The notebook a stacked profile runs once per chunk of seeds."""
-        return self.templates_dir / 'stacked.ipynb'
+    def wide_template(self) -> Path:
+        """The notebook a wide profile runs once per chunk of seeds."""
+        return self.templates_dir / 'wide.ipynb'
 
     def sweep_dir(self, profile: str, experiment: str) -> Path:
         return self.experiment_dir(profile, experiment) / SWEEP

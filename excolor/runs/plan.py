@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from excolor import floating_point, schedule_columns
-from excolor.config import ConfigError, Experiment, load_experiment
-from excolor.layers import suggest
+from excolor.train import floating_point
+from excolor.params.schema import ConfigError, Experiment, load_experiment
+from excolor.params.layers import suggest
 from excolor.runs import keys
 from excolor.runs.layout import ERROR, PROVENANCE, PUBLISHED, SUMMARY, Layout, experiment_ids, point_name
-from excolor.study import load_points, load_study, study_ids
+from excolor.params.study import load_points, load_study, study_ids
 
 State = Literal['complete', 'stale', 'failed', 'missing']
 
@@ -38,8 +38,8 @@ class Job:
     parameters: dict[str, Any]  # papermill parameters, except out_dir (the task's temporary folder)
     key: str
     parts: dict[str, Any]
-    notes: tuple[str, ...] = ()  # what the params ask for that changes the science quietly (schedule_columns.notes)
-    environment: str = floating_point.PINNED  # the kernel's floating-point environment (excolor.floating_point)
+    notes: tuple[str, ...] = ()  # what the params ask for that changes the science quietly (Experiment.schedule_notes)
+    environment: str = floating_point.PINNED  # the kernel's floating-point environment (excolor.train.floating_point)
 
     @property
     def name(self) -> str:
@@ -73,10 +73,10 @@ class ExperimentPlan:
         the shown seed needs them (the best seed is named on the sweep page; re-run it with
         `figures=True` to see it). The showcase evaluates the models the seed run saved instead of
         training them again, so it has the same metrics; its key includes the seed run's.
-        Empty until the summary exists, and for a stacked profile (its seeds train together in
+        Empty until the summary exists, and for a wide profile (its seeds train together in
         fast numerics; the book's exact runs are the ones it shows).
         """
-        if self.summary is None or self.experiment.is_stacked(split_profile(self.summary.profile)[0]):
+        if self.summary is None or self.experiment.is_wide(split_profile(self.summary.profile)[0]):
             return []
         try:
             summary = json.loads((Path(self.summary.folder) / SUMMARY).read_text())
@@ -111,7 +111,7 @@ class Plan:
     @property
     def notes(self) -> list[str]:
         """Intended schedule fallbacks and unused columns, one line each, to show before anything runs."""
-        return [line for ep in self.experiments.values() for line in schedule_columns.notes(ep.experiment)]
+        return [line for ep in self.experiments.values() for line in ep.experiment.schedule_notes()]
 
 
 def read_provenance(folder: Path) -> dict[str, Any] | None:
@@ -228,7 +228,7 @@ def study_points(layout: Layout, studies: list[str], profile: str) -> list[tuple
 
 
 def job_for(exp: Experiment, profile: str, seeds: list[int], layout: Layout | None = None) -> Job:
-    """The seed run (or, in a stacked profile, the chunk) a sweep would plan for `exp`: its folder, parameters and key."""
+    """The seed run (or, in a wide profile, the chunk) a sweep would plan for `exp`: its folder, parameters and key."""
     return _Planner(layout or Layout.make(), profile, split_profile(profile)[1]).runs(exp, point_name(exp), [seeds])[0]
 
 
@@ -244,18 +244,18 @@ class _Planner:
         self._complete: dict[str, str] | None = None  # key → a complete seed run's folder, read once
 
     def runs(self, exp: Experiment, name: str, chunks: list[list[int]]) -> list[Job]:
-        """Seed runs (one seed each, or a stacked profile's chunks) of `exp` into `runs/<profile>/<name>/`."""
+        """Seed runs (one seed each, or a wide profile's chunks) of `exp` into `runs/<profile>/<name>/`."""
         layout, profile = self.layout, self.profile
-        stacked = exp.is_stacked(self.seeds_profile)
-        template = layout.stacked_template if stacked else layout.template(exp.notebook)
+        wide = exp.is_wide(self.seeds_profile)
+        template = layout.wide_template if wide else layout.template(exp.notebook)
         # The science, not the name: two files (or a file and a `--set`) that ask for the same runs have the same key.
         common = {'profile': profile, 'params': keys.params_hash(exp), 'template': keys.template_hash(template), **self.code['seed'],
                   'floating_point': self.environment}
         given = {'experiment': exp.id, 'profile': profile, 'params_dir': str(layout.params_dir), 'overrides': exp.overrides}
-        notes = tuple(schedule_columns.notes(exp))
+        notes = tuple(exp.schedule_notes())
         out = []
         for seeds in chunks:
-            if stacked:  # one run trains the whole chunk together (excolor.wide)
+            if wide:  # one run trains the whole chunk together (excolor.notebook.wide)
                 parts = {'kind': 'seed', 'seeds': seeds, **common}
                 params = {**given, 'seeds': seeds}
                 folder = layout.chunk_dir(profile, name, seeds)
@@ -264,7 +264,7 @@ class _Planner:
                 params = {**given, 'seed': seeds[0], 'figures': False}
                 folder = layout.run_dir(profile, name, seeds[0])
             key = keys.run_key(parts)
-            if not stacked and (donor := self.trained_elsewhere(key, folder)):  # the same science in another folder: evaluate its models
+            if not wide and (donor := self.trained_elsewhere(key, folder)):  # the same science in another folder: evaluate its models
                 params['trained'] = donor
             out.append(Job('seed', name, profile, seeds[0], str(template), str(folder), params, key, parts, notes, self.environment))
         return out

@@ -76,7 +76,7 @@ def connect(client: Any = None, scheduler: str | None = None, workers: int | Non
                 c.wait_for_workers(1, timeout=WORKER_WAIT)
             except (OSError, TimeoutError):
                 raise ClusterError(f'the Dask scheduler at {scheduler} has had no worker for {WORKER_WAIT:.0f} s; start one with '
-                                   f'`dask worker {scheduler} --nthreads 1 --preload excolor.floating_point`') from None
+                                   f'`dask worker {scheduler} --nthreads 1 --preload excolor.train.floating_point`') from None
             yield c
         return
     import dask
@@ -136,7 +136,7 @@ def run_sweep(plan: Plan, *, force: bool = False, workers: int | None = None, sc
 
     t0 = time.perf_counter()
     if summaries and not plan.layout.summary_template.exists():
-        from excolor.config import ConfigError
+        from excolor.params.schema import ConfigError
 
         raise ConfigError(f'{plan.layout.summary_template}: no summary notebook template (or pass --no-summary)')
     if force or not all_complete(plan, summaries):  # a complete sweep in a read-only folder is a fine thing to re-check

@@ -13,11 +13,11 @@ from typing import Any
 
 from IPython.display import Markdown
 
-from excolor import metric_labels
+from excolor.present import metric_labels
 from excolor.files import atomic_write_json, atomic_write_text
 from excolor.runs import aggregate
 from excolor.runs.layout import PUBLISHED, Layout
-from excolor.tables import Table
+from excolor.present.tables import Table
 
 MAX_SHOWN = 10  # metrics in the distributions figure and the headline table
 
@@ -65,13 +65,15 @@ class SweepPage:
 
     def distributions(self, which: str = 'headline'):
         """Every shown metric over seeds (`headline`), or only its correlations with similarity (`correlations`: the
-        paper's compact figure), with the best and representative seed and the published number marked."""
-        from excolor.figures import save_figure
-        from excolor.figures.sweep import plot_metric_distributions
+        paper's compact figure; None without any), with the best and representative seed and the published number marked."""
+        from excolor.present.figures import save_figure
+        from excolor.present.figures.sweep import plot_metric_distributions
 
         if which not in ('headline', 'correlations'):
             raise ValueError(f"which must be 'headline' or 'correlations', not {which!r}")
-        metrics = self.shown if which == 'headline' else [m for m in self.shown if m.endswith('_r')]  # statistic r (excolor.evaluation)
+        metrics = self.shown if which == 'headline' else [m for m in self.shown if m.endswith('_r')]  # statistic r (excolor.measure.evaluation)
+        if not metrics:
+            return None  # an experiment that measures no correlation
         published = {m: self.published[m] for m in metrics if m in self.published}
         return save_figure(
             lambda theme: plot_metric_distributions(self.per_seed, metrics, theme=theme, published=published,
@@ -83,7 +85,7 @@ class SweepPage:
 
     def summary_table(self, which: str = 'headline') -> Table:
         """Mean, std, range and 95 % CI per metric (`headline`: the shown ones; `all`: every metric), saved as HTML and LaTeX."""
-        from excolor.tables import save_table, style_summary, summary_latex, summary_table, table_text
+        from excolor.present.tables import save_table, style_summary, summary_latex, summary_table, table_text
 
         if which not in ('headline', 'all'):
             raise ValueError(f"which must be 'headline' or 'all', not {which!r}")
@@ -103,7 +105,7 @@ class SweepPage:
 
     def per_seed_table(self) -> Table:
         """The shown metrics of every seed (HTML and LaTeX)."""
-        from excolor.tables import per_seed_latex, style_per_seed, table_text
+        from excolor.present.tables import per_seed_latex, style_per_seed, table_text
 
         df = self.per_seed[self.shown]
         latex = per_seed_latex(df, caption=f'{self.experiment}: the headline metrics of every seed (profile {self.profile}).',

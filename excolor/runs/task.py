@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from excolor import floating_point
+from excolor.train import floating_point
 from excolor.files import atomic_write_json, atomic_write_text
 from excolor.runs import folders, keys
 from excolor.runs.engine import ENGINE
@@ -37,7 +37,7 @@ PARAMETER_TAGS = ('parameters', 'injected-parameters')
 # One thread per run: a sweep runs one run per core, and a thread count must not change a number.
 THREAD_ENV = dict.fromkeys(THREAD_VARS, '1')
 # Dask's nanny gives its workers MALLOC_TRIM_THRESHOLD_=65536, and a kernel would inherit it: glibc
-# then maps and unmaps every large tensor afresh. Measured: a chunk of 125 stacked seeds took 51 s
+# then maps and unmaps every large tensor afresh. Measured: a wide chunk of 125 seeds took 51 s
 # with it and 32 s without; evaluation grids pay too. Kernels start without it.
 KERNEL_UNSET = ('MALLOC_TRIM_THRESHOLD_',)
 ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')

@@ -10,9 +10,9 @@ suppression r (power 2). Only display/cloud pieces are replaced, as for run_note
 (make_overlay.sh; plus `ex_color.vis.plot_latent_slices`, a plotting module imported for a type).
 
 Floating point: the environment named by EXCOLOR_FLOATING_POINT (unset: `pinned`, see
-`excolor.floating_point`), set before torch loads; 1 torch thread.
+`excolor.train.floating_point`), set before torch loads; 1 torch thread.
 
-Output: one `seed,ablated_r,suppression_r` row per seed appended to CSV (full precision; a `#`
+Output: two `experiment,seed,metric,value,commit` rows per seed (ablated_r, suppression_r) appended to CSV (full precision; a `#`
 header on creation). Seeds already in the CSV are skipped, so a run can be resumed, and two
 processes may append to one CSV with disjoint seed lists (appends are locked). For the
 `--record-seeds`, `<record-dir>/upstream-ex-2.9.1-seed<N>.npz` holds (recorded by observing only):
@@ -67,7 +67,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # ---- floating-point environment: its variables must be set before torch (and MKL) load ----
 sys.path.append(os.path.dirname(os.path.dirname(HERE)))  # the repo root, last: it must not shadow upstream's packages
-import excolor.floating_point as fp  # noqa: E402  (imports no torch)
+import excolor.train.floating_point as fp  # noqa: E402  (imports no torch)
 
 FP_ENV = fp.pin()
 sys.path[:0] = [p for p in os.environ.get('EXTRA_PATH', '').split(':') if p] + [os.path.join(EXP_DIR, 'pkg'), os.path.join(HERE, 'stubs')]
@@ -206,7 +206,7 @@ def header() -> str:
         f"# Python {platform.python_version()}, torch {torch.__version__}, Lightning {lightning.__version__}, numpy {np.__version__}; "
         f"CPU: {cpu_model()} ({cpu.get('vendor')} family {cpu.get('family')} model {cpu.get('model_number')}); "
         f"{datetime.date.today().isoformat()}.\n"
-        'seed,ablated_r,suppression_r\n'
+        'experiment,seed,metric,value,commit\n'
     )
 
 
@@ -218,7 +218,7 @@ def append_row(seed: int, ablated_r: float, suppression_r: float) -> None:
             f.seek(0, os.SEEK_END)
             if f.tell() == 0:
                 f.write(header())
-            f.write(f'{seed},{ablated_r!r},{suppression_r!r}\n')
+            f.write(f'ex-2.9.1,{seed},ablated_r,{ablated_r!r},{ARGS.commit}\nex-2.9.1,{seed},suppression_r,{suppression_r!r},{ARGS.commit}\n')
             f.flush()
             os.fsync(f.fileno())
         finally:

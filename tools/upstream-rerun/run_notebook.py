@@ -9,7 +9,7 @@ Recording (read-only; does not change any computation): for every Trainer.fit, t
 initial and final state dict, every training batch (x and labels) and the loss returned by every
 training step. After each cell, any new `max_loss` / `median_loss` is printed at full precision.
 
-Floating point: the process computes in `excolor.floating_point`'s environment named by
+Floating point: the process computes in `excolor.train.floating_point`'s environment named by
 EXCOLOR_FLOATING_POINT (unset: `pinned`, i.e. ATEN_CPU_CAPABILITY=avx2, MKL_CBWR=COMPATIBLE,STRICT
 set before torch loads, oneDNN off; `native`: no variables, oneDNN on, as upstream ran). The
 resulting state is printed first.
@@ -31,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # ---- floating-point environment: its variables must be set before torch (and MKL) load ----
 sys.path.append(os.path.dirname(os.path.dirname(HERE)))  # the repo root, last: it must not shadow upstream's packages
-import excolor.floating_point as fp  # noqa: E402  (imports no torch)
+import excolor.train.floating_point as fp  # noqa: E402  (imports no torch)
 
 FP_ENV = fp.pin()  # EXCOLOR_FLOATING_POINT, default `pinned`; sets/clears the variables in os.environ (workers inherit them)
 sys.path[:0] = [p for p in os.environ.get("EXTRA_PATH", "").split(":") if p] + [os.path.join(EXP_DIR, "pkg"), os.path.join(HERE, "stubs")]

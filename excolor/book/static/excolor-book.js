@@ -182,7 +182,7 @@
   }
 
   function figures() {
-    // A light/dark pair (sphinx_ext on a page; excolor.figures in a notebook), then a lone image in a figure or output.
+    // A light/dark pair (sphinx_ext on a page; excolor.present.figures in a notebook), then a lone image in a figure or output.
     document.querySelectorAll('.bd-article :is(.excolor-themed-image, .excolor-figure)').forEach(f => zoomable(f, 'Show this figure full size'));
     document.querySelectorAll('.bd-article :is(figure, .cell_output) img').forEach(img => {
       if (img.closest('.excolor-zoomable, a, .excolor-lightbox')) return;

@@ -1,0 +1,1 @@
+"""What a reader sees: figures, tables, and numbers and metric names written for people."""
