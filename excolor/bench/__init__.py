@@ -1,1 +1,1 @@
-"""How fast it runs: training and evaluation (`training`), and the runner and wide sweeps (`sweeps`); `make bench` writes both."""
+"""How fast it runs (`make bench`): training and evaluation (`training`), the runner and wide sweeps (`sweeps`)."""

@@ -1,1 +1,3 @@
-"""The autoencoders, the regularizer terms that anchor a concept, and what is done to a trained model: interventions and surgery."""
+"""The autoencoders (`autoencoders`), the terms that anchor a concept (`regularizers`), and what is done
+to a trained model: `interventions` at the latent and `surgery`.
+"""

@@ -1,1 +1,3 @@
-"""What an experiment notebook calls: one experiment for one seed (or a wide chunk), its page of outputs, and the standard figures and tables."""
+"""What an experiment notebook calls: one experiment for one seed (`experiment`) or a wide chunk
+(`wide`), its page of outputs (`page`), and the standard figures and tables (`report`).
+"""

@@ -1,1 +1,3 @@
-"""An experiment's parameters: the schema, bases and `--set` overrides, keyframe schedules and their columns, parameter studies."""
+"""An experiment's parameters: the schema (`schema`), bases and `--set` overrides (`layers`), keyframe
+schedules (`schedule`) and which columns weight which terms (`columns`), parameter studies (`study`).
+"""

@@ -1,1 +1,3 @@
-"""What a reader sees: figures, tables, and numbers and metric names written for people."""
+"""What a reader sees: `figures`, `tables`, and numbers and metric names written for people
+(`numbers`, `metric_labels`).
+"""

@@ -1,1 +1,4 @@
-"""Training: the exact trainer (one seed, the earlier codebase's arithmetic), the wide trainer (many seeds as one model), and the pinned floating-point environment they compute in."""
+"""Training: the exact trainer (`trainer`: one seed in the earlier codebase's arithmetic, with `loss`
+and `loop`), the wide trainer (`wide`, `adam`: many seeds as one model), a run's pieces drawn in
+seeded order (`components`), and the pinned floating-point environment they compute in.
+"""
